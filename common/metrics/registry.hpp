@@ -1,0 +1,134 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Prometheus metrics with the text exposition format 0.0.4 (prometheus-cpp is not packaged in
+// Debian 12). Updating a metric is a lock-free atomic operation on a handle; only finding the
+// handle for a new label combination takes a per-family lock, so callers on a hot path resolve
+// their handles once and keep them.
+namespace gpt_adapter::metrics {
+
+class counter {
+ public:
+  void inc(double amount = 1.0);
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0.0};
+};
+
+class gauge {
+ public:
+  void set(double value) { value_.store(value, std::memory_order_relaxed); }
+  void inc(double amount = 1.0);
+  void dec(double amount = 1.0) { inc(-amount); }
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0.0};
+};
+
+class histogram {
+ public:
+  // `bounds` are the upper bounds of the buckets, strictly increasing; +Inf is implicit.
+  explicit histogram(std::vector<double> bounds);
+  void observe(double value);
+
+  const std::vector<double>& bounds() const { return bounds_; }
+  // Cumulative count per bound, then the +Inf count (== count()).
+  std::vector<std::uint64_t> cumulative_counts() const;
+  double sum() const { return sum_.load(std::memory_order_relaxed); }
+  std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
+  std::atomic<double> sum_{0.0};
+  std::atomic<std::uint64_t> count_{0};
+};
+
+// Request durations in seconds, from 1 ms to 60 s.
+std::vector<double> default_duration_buckets();
+
+enum class metric_type { counter, gauge, histogram };
+
+// All series of one metric name, keyed by label values in the order of `label_names`.
+template <typename Metric>
+class family {
+ public:
+  family(std::string name, std::string help, std::vector<std::string> label_names,
+         std::function<std::unique_ptr<Metric>()> make)
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        label_names_(std::move(label_names)),
+        make_(std::move(make)) {}
+
+  // Returns the series for these label values (created on first use). The reference stays
+  // valid for the registry's lifetime. Throws std::invalid_argument on a wrong value count.
+  Metric& labels(const std::vector<std::string>& values);
+  // The series of a family without labels.
+  Metric& get() { return labels({}); }
+
+  const std::string& name() const { return name_; }
+  const std::string& help() const { return help_; }
+  const std::vector<std::string>& label_names() const { return label_names_; }
+
+  // Visits every series in label order (for exposition).
+  void for_each(const std::function<void(const std::vector<std::string>&, const Metric&)>& visit)
+      const;
+
+ private:
+  std::string name_;
+  std::string help_;
+  std::vector<std::string> label_names_;
+  std::function<std::unique_ptr<Metric>()> make_;
+  mutable std::shared_mutex mutex_;
+  std::map<std::vector<std::string>, std::unique_ptr<Metric>> series_;
+};
+
+class registry {
+ public:
+  family<counter>& add_counter(std::string name, std::string help,
+                               std::vector<std::string> label_names = {});
+  family<gauge>& add_gauge(std::string name, std::string help,
+                           std::vector<std::string> label_names = {});
+  family<histogram>& add_histogram(std::string name, std::string help,
+                                   std::vector<std::string> label_names = {},
+                                   std::vector<double> bounds = default_duration_buckets());
+
+  // Runs before every exposition, e.g. to refresh gauges read from the system.
+  void add_collector(std::function<void()> collect);
+
+  // The whole registry in the Prometheus text format 0.0.4.
+  std::string expose() const;
+
+ private:
+  void check_new_name(const std::string& name) const;
+
+  mutable std::mutex mutex_;  // guards registration and collectors, never metric updates
+  std::deque<family<counter>> counters_;
+  std::deque<family<gauge>> gauges_;
+  std::deque<family<histogram>> histograms_;
+  std::vector<std::pair<std::string, metric_type>> order_;
+  std::vector<std::function<void()>> collectors_;
+};
+
+// Registers process_cpu_seconds_total, process_resident_memory_bytes,
+// process_virtual_memory_bytes, process_start_time_seconds, process_open_fds and
+// process_max_fds, read from /proc at each exposition.
+void register_process_metrics(registry& target);
+
+// The content type of the exposition.
+inline constexpr std::string_view exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+}  // namespace gpt_adapter::metrics

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tests/support/process.hpp"
+
+namespace gpt_adapter::testing {
+
+// A private redis-server on a free loopback port in a temporary folder, configured as the
+// queue needs it in production: AOF on, `noeviction`.
+class redis_server {
+ public:
+  redis_server();
+  ~redis_server();
+
+  unsigned short port() const { return port_; }
+  std::string url() const;
+  void stop();
+  // Starts again on the same port with the same data folder (AOF replayed).
+  void start();
+  // A crash: SIGKILL, no final save.
+  void kill();
+
+ private:
+  temp_dir dir_;
+  unsigned short port_;
+  std::unique_ptr<child_process> process_;
+};
+
+// A private PostgreSQL cluster copied from the `postgres_template` fixture, started on a free
+// loopback port. It has a database `gpt_adapter` owned by the superuser `postgres`, and a login
+// role `gpt_adapter_app` (password `app-password`) that is neither superuser nor BYPASSRLS.
+class postgres_server {
+ public:
+  postgres_server();
+  ~postgres_server();
+
+  unsigned short port() const { return port_; }
+  // URL of the superuser that owns the schema (what migrations run as).
+  std::string owner_url() const;
+  // URL of the unprivileged runtime role (what the API and the worker use).
+  std::string runtime_url() const;
+  void stop();
+  void start();
+
+ private:
+  void wait_ready();
+
+  temp_dir dir_;
+  std::string data_dir_;
+  unsigned short port_;
+  std::unique_ptr<child_process> process_;
+};
+
+// Runs a SQL statement as the owner with psql-like simplicity; throws on failure.
+void run_sql(const std::string& url, const std::string& sql);
+
+}  // namespace gpt_adapter::testing
