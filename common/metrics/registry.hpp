@@ -1,12 +1,14 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -20,6 +22,7 @@ namespace gpt_adapter::metrics {
 
 class counter {
  public:
+  // Throws std::invalid_argument for a negative (or NaN) amount: counters only go up.
   void inc(double amount = 1.0);
   double value() const { return value_.load(std::memory_order_relaxed); }
 
@@ -40,7 +43,8 @@ class gauge {
 
 class histogram {
  public:
-  // `bounds` are the upper bounds of the buckets, strictly increasing; +Inf is implicit.
+  // `bounds` are the upper bounds of the buckets, finite and strictly increasing; +Inf is
+  // implicit. Throws std::invalid_argument otherwise.
   explicit histogram(std::vector<double> bounds);
   void observe(double value);
 
@@ -52,7 +56,7 @@ class histogram {
 
  private:
   std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // per bucket, +Inf last; not cumulative
   std::atomic<double> sum_{0.0};
   std::atomic<std::uint64_t> count_{0};
 };
@@ -84,8 +88,8 @@ class family {
   const std::vector<std::string>& label_names() const { return label_names_; }
 
   // Visits every series in label order (for exposition).
-  void for_each(const std::function<void(const std::vector<std::string>&, const Metric&)>& visit)
-      const;
+  void for_each(
+      const std::function<void(const std::vector<std::string>&, const Metric&)>& visit) const;
 
  private:
   std::string name_;
@@ -96,6 +100,15 @@ class family {
   std::map<std::vector<std::string>, std::unique_ptr<Metric>> series_;
 };
 
+extern template class family<counter>;
+extern template class family<gauge>;
+extern template class family<histogram>;
+
+// Families are exposed in registration order. Registration throws std::invalid_argument for a
+// name that is not a valid Prometheus name or is already taken (a histogram also takes its
+// _bucket, _sum and _count names), and for invalid label names: `[a-zA-Z_][a-zA-Z0-9_]*`, not
+// starting with `__`, not repeated, and not `le` on a histogram. A family without labels has
+// its single series from the start, so it is exposed as 0 before the first update.
 class registry {
  public:
   family<counter>& add_counter(std::string name, std::string help,
@@ -106,29 +119,39 @@ class registry {
                                    std::vector<std::string> label_names = {},
                                    std::vector<double> bounds = default_duration_buckets());
 
-  // Runs before every exposition, e.g. to refresh gauges read from the system.
+  // Runs before every exposition, e.g. to refresh gauges read from the system. Collectors run
+  // one at a time under the registry's lock, so they must not register metrics.
   void add_collector(std::function<void()> collect);
 
   // The whole registry in the Prometheus text format 0.0.4.
   std::string expose() const;
 
  private:
-  void check_new_name(const std::string& name) const;
+  struct registration {
+    metric_type type;
+    std::size_t index;  // into the deque of that type
+  };
+
+  // Validates a new family and reserves its exposed names; call with mutex_ held.
+  void reserve_names(const std::string& name, const std::vector<std::string>& label_names,
+                     metric_type type);
 
   mutable std::mutex mutex_;  // guards registration and collectors, never metric updates
   std::deque<family<counter>> counters_;
   std::deque<family<gauge>> gauges_;
   std::deque<family<histogram>> histograms_;
-  std::vector<std::pair<std::string, metric_type>> order_;
+  std::vector<registration> order_;
+  std::set<std::string, std::less<>> taken_names_;
   std::vector<std::function<void()>> collectors_;
 };
 
-// Registers process_cpu_seconds_total, process_resident_memory_bytes,
+// Registers process_cpu_seconds_total (counter), process_resident_memory_bytes,
 // process_virtual_memory_bytes, process_start_time_seconds, process_open_fds and
-// process_max_fds, read from /proc at each exposition.
+// process_max_fds (gauges), read from /proc and getrlimit at each exposition.
 void register_process_metrics(registry& target);
 
 // The content type of the exposition.
-inline constexpr std::string_view exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view exposition_content_type =
+    "text/plain; version=0.0.4; charset=utf-8";
 
 }  // namespace gpt_adapter::metrics
