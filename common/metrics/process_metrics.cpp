@@ -1,8 +1,10 @@
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -10,6 +12,15 @@
 
 namespace gpt_adapter::metrics {
 namespace {
+
+std::optional<double> parse_number(std::string_view text) {
+  double value = 0.0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
 
 std::optional<std::string> read_file(const char* path) {
   std::ifstream file(path);
@@ -39,11 +50,7 @@ std::optional<double> stat_field(const std::vector<std::string>& fields, std::si
   if (n < 3 || n - 3 >= fields.size()) {
     return std::nullopt;
   }
-  try {
-    return std::stod(fields[n - 3]);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  return parse_number(fields[n - 3]);
 }
 
 std::optional<double> boot_time_seconds() {
@@ -55,11 +62,7 @@ std::optional<double> boot_time_seconds() {
   std::string line;
   while (std::getline(lines, line)) {
     if (line.starts_with("btime ")) {
-      try {
-        return std::stod(line.substr(6));
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
+      return parse_number(std::string_view(line).substr(6));
     }
   }
   return std::nullopt;
