@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
 #include <initializer_list>
 #include <spdlog/common.h>
 #include <string>
@@ -14,7 +15,14 @@ namespace gpt_adapter::logging {
 
 enum class output_format { json, text };
 
-using field = std::pair<std::string_view, boost::json::value>;
+// One structured field; any value Boost.JSON can convert (strings, numbers, bools, JSON).
+struct field {
+  template <typename Value>
+  field(std::string_view field_name, Value&& field_value)
+      : name(field_name), value(boost::json::value_from(std::forward<Value>(field_value))) {}
+  std::string_view name;
+  boost::json::value value;
+};
 using fields = std::initializer_list<field>;
 
 // Configures the process-wide logger. Safe to call again (tests, reconfiguration).

@@ -46,19 +46,30 @@ void run_command(const std::vector<std::string>& argv, const std::optional<std::
 
 }  // namespace
 
-redis_server::redis_server() : dir_("gpt-adapter-redis"), port_(free_port()) { start(); }
+redis_server::redis_server() : redis_server(redis_server_options{}) {}
+
+redis_server::redis_server(redis_server_options options)
+    : options_(std::move(options)), dir_("gpt-adapter-redis"), port_(free_port()) {
+  start();
+}
 
 redis_server::~redis_server() { kill(); }
 
-std::string redis_server::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+std::string redis_server::url() const {
+  const std::string credentials = options_.password.empty() ? "" : ":" + options_.password + "@";
+  return "redis://" + credentials + "127.0.0.1:" + std::to_string(port_) + "/0";
+}
 
 void redis_server::start() {
-  process_ = std::make_unique<child_process>(process_options{
-      .argv = {"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+  std::vector<std::string> argv = {"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
                "--dir", dir_.path().string(), "--appendonly", "yes", "--appendfsync", "always",
                "--maxmemory-policy", "noeviction", "--save", "", "--protected-mode", "no",
-               "--daemonize", "no"},
-      .output_file = dir_.path() / "redis.log"});
+               "--daemonize", "no", "--enable-debug-command", "local"};
+  if (!options_.password.empty()) {
+    argv.insert(argv.end(), {"--requirepass", options_.password});
+  }
+  process_ = std::make_unique<child_process>(
+      process_options{.argv = std::move(argv), .output_file = dir_.path() / "redis.log"});
   if (!wait_until([this] { return tcp_accepts(port_); }, 10s)) {
     throw std::runtime_error("redis-server did not start:\n" + process_->output());
   }

@@ -1,0 +1,107 @@
+#include "common/config/settings.hpp"
+
+#include <cstdlib>
+#include <thread>
+
+#include "common/redis/url.hpp"
+
+namespace gpt_adapter::config {
+namespace {
+
+using std::chrono::milliseconds;
+
+void require_url_scheme(const std::string& name, const std::string& url,
+                        std::initializer_list<std::string_view> schemes) {
+  for (const auto scheme : schemes) {
+    if (url.starts_with(std::string(scheme) + "://")) {
+      return;
+    }
+  }
+  std::string expected;
+  for (const auto scheme : schemes) {
+    expected += (expected.empty() ? "" : " or ") + std::string(scheme) + "://...";
+  }
+  throw config_error(name + " is invalid: expected a URL starting with " + expected);
+}
+
+}  // namespace
+
+logging_settings read_logging_settings(const env_reader& env) {
+  logging_settings settings;
+  const auto level = env.string_or("LOG_LEVEL", "info");
+  if (!logging::parse_level(level, settings.level)) {
+    throw config_error("LOG_LEVEL=\"" + level +
+                       "\" is invalid: expected one of trace, debug, info, warn, error, "
+                       "critical, off");
+  }
+  settings.format = env.one_of_or("LOG_FORMAT", "json", {"json", "text"}) == "json"
+                        ? logging::output_format::json
+                        : logging::output_format::text;
+  return settings;
+}
+
+database_settings read_database_settings(const env_reader& env) {
+  database_settings settings;
+  settings.url = env.required_string("DATABASE_URL");
+  require_url_scheme("DATABASE_URL", settings.url, {"postgresql", "postgres"});
+  settings.pool_min = static_cast<std::size_t>(env.integer_or("DATABASE_POOL_MIN", 5, 0, 1000));
+  settings.pool_max = static_cast<std::size_t>(env.integer_or("DATABASE_POOL_MAX", 20, 1, 1000));
+  if (settings.pool_min > settings.pool_max) {
+    throw config_error("DATABASE_POOL_MIN (" + std::to_string(settings.pool_min) +
+                       ") is invalid: expected at most DATABASE_POOL_MAX (" +
+                       std::to_string(settings.pool_max) + ")");
+  }
+  settings.connect_timeout =
+      env.millis_or("DATABASE_CONNECT_TIMEOUT_MS", milliseconds(5000), milliseconds(100),
+                    milliseconds(120000));
+  settings.query_timeout = env.millis_or("DATABASE_QUERY_TIMEOUT_MS", milliseconds(30000),
+                                         milliseconds(100), milliseconds(3600000));
+  return settings;
+}
+
+common_settings read_common_settings(const env_reader& env) {
+  common_settings settings;
+  settings.dev_mode = env.boolean_or("GPT_ADAPTER_DEV_MODE", false);
+  settings.logging = read_logging_settings(env);
+  settings.database = read_database_settings(env);
+  settings.redis.url = env.required_string("REDIS_URL");
+  try {
+    redis::parse_url(settings.redis.url);
+  } catch (const std::invalid_argument& invalid) {
+    throw config_error(std::string("REDIS_URL is invalid: ") + invalid.what());
+  }
+  settings.redis.command_timeout = env.millis_or("REDIS_COMMAND_TIMEOUT_MS", milliseconds(2000),
+                                                 milliseconds(10), milliseconds(600000));
+  settings.shutdown.readiness_delay = env.millis_or(
+      "SHUTDOWN_READINESS_DELAY_MS", milliseconds(0), milliseconds(0), milliseconds(600000));
+  settings.shutdown.drain_timeout = env.millis_or("SHUTDOWN_DRAIN_TIMEOUT_MS", milliseconds(20000),
+                                                  milliseconds(0), milliseconds(3600000));
+  settings.readiness_check_timeout = env.millis_or(
+      "READINESS_CHECK_TIMEOUT_MS", milliseconds(1000), milliseconds(10), milliseconds(60000));
+  return settings;
+}
+
+http_listener_settings read_http_listener_settings(const env_reader& env,
+                                                   const std::string& host_variable,
+                                                   const std::string& port_variable,
+                                                   unsigned short default_port) {
+  http_listener_settings settings;
+  settings.host = env.string_or(host_variable, "0.0.0.0");
+  settings.port = static_cast<unsigned short>(env.integer_or(port_variable, default_port, 0, 65535));
+  const auto cpus = std::max<unsigned>(1, std::thread::hardware_concurrency());
+  settings.threads = static_cast<std::size_t>(env.integer_or("WORKERS", cpus, 1, 256));
+  settings.read_timeout = env.millis_or("HTTP_READ_TIMEOUT_MS", milliseconds(30000),
+                                        milliseconds(100), milliseconds(600000));
+  settings.header_limit = static_cast<std::size_t>(
+      env.integer_or("HTTP_HEADER_LIMIT_BYTES", 16 * 1024, 1024, 1024 * 1024));
+  settings.body_limit = static_cast<std::size_t>(
+      env.integer_or("HTTP_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024));
+  return settings;
+}
+
+env_reader process_env_reader() {
+  const char* file = std::getenv("GPT_ADAPTER_ENV_FILE");
+  return env_reader(env_source::from_process_and_file(file != nullptr ? file : ".env"));
+}
+
+}  // namespace gpt_adapter::config

@@ -1,0 +1,333 @@
+#include "common/http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <system_error>
+
+#include "common/http/request_id.hpp"
+#include "common/logging/logger.hpp"
+
+namespace gpt_adapter::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+struct server::connection {
+  explicit connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // a request is being read, handled or answered; touched on the strand only
+};
+
+namespace {
+
+bool is_quiet_disconnect(const boost::system::error_code& error) {
+  return error == bhttp::error::end_of_stream || error == net::error::operation_aborted ||
+         error == beast::error::timeout || error == net::error::connection_reset ||
+         error == net::error::eof || error == net::error::bad_descriptor ||
+         error == net::error::broken_pipe;
+}
+
+std::string allow_header(const std::vector<verb>& methods) {
+  std::string value;
+  for (const auto method : methods) {
+    value += value.empty() ? "" : ", ";
+    value += std::string(bhttp::to_string(method));
+  }
+  return value;
+}
+
+std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) {
+    return {target, {}};
+  }
+  return {target.substr(0, question), target.substr(question + 1)};
+}
+
+}  // namespace
+
+server::server(net::io_context& context, config::http_listener_settings settings,
+               std::shared_ptr<const router> routes, metrics::registry& metrics)
+    : context_(context),
+      settings_(std::move(settings)),
+      routes_(std::move(routes)),
+      acceptor_(net::make_strand(context)),
+      drain_deadline_(acceptor_.get_executor()),
+      requests_total_(metrics.add_counter("http_requests_total",
+                                          "HTTP requests answered, by method, route and status.",
+                                          {"method", "route", "status"})),
+      request_duration_(metrics.add_histogram(
+          "http_request_duration_seconds",
+          "Time from a complete request to its response, by method and route.",
+          {"method", "route"})),
+      requests_in_flight_(
+          metrics.add_gauge("http_requests_in_flight", "HTTP requests being handled now.").get()),
+      connections_open_(
+          metrics.add_gauge("http_connections_open", "Open HTTP client connections.").get()) {}
+
+server::~server() = default;
+
+void server::start() {
+  const tcp::endpoint endpoint(net::ip::make_address(settings_.host), settings_.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  net::co_spawn(acceptor_.get_executor(), accept_loop(), net::detached);
+}
+
+net::awaitable<void> server::accept_loop() {
+  auto self = shared_from_this();
+  while (!draining_) {
+    auto [error, socket] = co_await acceptor_.async_accept(net::make_strand(context_), use_tuple);
+    if (error) {
+      if (error == net::error::operation_aborted || draining_) {
+        break;
+      }
+      // Out of descriptors or a reset before accept: keep serving the others.
+      logging::warn("http accept failed", {{"error", error.message()}});
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true));
+    auto conn = std::make_shared<connection>(std::move(socket));
+    {
+      std::lock_guard lock(connections_mutex_);
+      connections_.insert(conn);
+    }
+    connections_open_.inc();
+    net::co_spawn(conn->stream.get_executor(), serve(conn), net::detached);
+  }
+}
+
+net::awaitable<void> server::serve(std::shared_ptr<connection> conn) {
+  auto self = shared_from_this();
+  auto& stream = conn->stream;
+  beast::flat_buffer buffer;
+  boost::system::error_code ignored;
+  const auto remote = stream.socket().remote_endpoint(ignored).address();
+
+  // Answers a request that could not be read completely; the connection closes after it.
+  auto refuse = [&](bhttp::status status, std::string detail) -> net::awaitable<void> {
+    auto answer = make_problem_response(problem{.status = status, .detail = std::move(detail)},
+                                        "", generate_request_id(), 11);
+    answer.keep_alive(false);
+    stream.expires_after(settings_.read_timeout);
+    co_await bhttp::async_write(stream, answer, use_tuple);
+  };
+
+  while (!draining_) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(settings_.header_limit));
+    parser.body_limit(settings_.body_limit);
+    stream.expires_after(settings_.read_timeout);
+    auto [header_error, header_bytes] =
+        co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (header_error) {
+      if (header_error == bhttp::error::header_limit) {
+        co_await refuse(bhttp::status::request_header_fields_too_large,
+                        "Request headers exceed " + std::to_string(settings_.header_limit) +
+                            " bytes.");
+      } else if (!is_quiet_disconnect(header_error) &&
+                 header_error.category() ==
+                     bhttp::make_error_code(bhttp::error::bad_target).category()) {
+        co_await refuse(bhttp::status::bad_request, "The request is not valid HTTP/1.1.");
+      }
+      break;
+    }
+    conn->busy = true;
+    if (const auto length = parser.content_length(); length && *length > settings_.body_limit) {
+      co_await refuse(bhttp::status::payload_too_large,
+                      "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
+      break;
+    }
+    if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
+      co_await bhttp::async_write(stream, go_on, use_tuple);
+    }
+    if (!parser.is_done()) {
+      stream.expires_after(settings_.read_timeout);
+      auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      if (body_error == bhttp::error::body_limit) {
+        co_await refuse(bhttp::status::payload_too_large,
+                        "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
+        break;
+      }
+      if (body_error) {
+        break;
+      }
+    }
+    request message = parser.release();
+    const auto caller_id = message["X-Request-ID"];
+    const std::string request_id =
+        is_acceptable_request_id(caller_id) ? std::string(caller_id) : generate_request_id();
+
+    requests_in_flight_.inc();
+    response answer = co_await dispatch(message, request_id, remote);
+    requests_in_flight_.dec();
+
+    answer.version(message.version());
+    answer.set("X-Request-ID", request_id);
+    const bool keep_alive = message.keep_alive() && !draining_;
+    answer.keep_alive(keep_alive);
+    if (!answer.has_content_length() && !answer.chunked()) {
+      answer.prepare_payload();
+    }
+    stream.expires_after(settings_.read_timeout);
+    auto [write_error, written] = co_await bhttp::async_write(stream, answer, use_tuple);
+    conn->busy = false;
+    if (write_error || !keep_alive) {
+      break;
+    }
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().close(ignored);
+  forget(conn);
+}
+
+net::awaitable<response> server::dispatch(request& message, const std::string& request_id,
+                                          const net::ip::address& remote) {
+  const auto [path, query] = split_target(message.target());
+  auto match = routes_->find(message.method(), path);
+  const std::string method(bhttp::to_string(message.method()));
+  const auto started = std::chrono::steady_clock::now();
+  std::string route_label = match.found != nullptr ? match.found->pattern : "unmatched";
+
+  response answer;
+  if (match.found == nullptr) {
+    problem details;
+    if (match.allowed.empty()) {
+      details.status = bhttp::status::not_found;
+      details.detail = "No resource at " + std::string(path) + ".";
+    } else {
+      details.status = bhttp::status::method_not_allowed;
+      details.detail = method + " is not supported here.";
+      details.headers.emplace_back("Allow", allow_header(match.allowed));
+    }
+    answer = make_problem_response(details, path, request_id, message.version());
+  } else {
+    request_context context{message, request_id, path, query, std::move(match.path_params),
+                            remote};
+    std::exception_ptr failure;
+    try {
+      answer = co_await match.found->handle(context);
+    } catch (const problem_error& refused) {
+      answer = make_problem_response(refused.details(), path, request_id, message.version());
+    } catch (const std::exception& unexpected) {
+      failure = std::current_exception();
+      logging::error("request failed", {{"request_id", request_id},
+                                        {"route", route_label},
+                                        {"error", unexpected.what()}});
+    }
+    if (failure) {
+      answer = make_problem_response(
+          problem{.status = bhttp::status::internal_server_error,
+                  .detail = "The server could not complete the request. Quote the request id "
+                            "when reporting this."},
+          path, request_id, message.version());
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  requests_total_.labels({method, route_label, std::to_string(answer.result_int())}).inc();
+  request_duration_.labels({method, route_label}).observe(seconds);
+  if (logging::enabled(spdlog::level::debug)) {
+    logging::debug("request", {{"request_id", request_id},
+                               {"method", method},
+                               {"route", route_label},
+                               {"status", answer.result_int()},
+                               {"duration_ms", seconds * 1000.0}});
+  }
+  co_return answer;
+}
+
+void server::forget(const std::shared_ptr<connection>& conn) {
+  std::function<void()> drained;
+  {
+    std::lock_guard lock(connections_mutex_);
+    connections_.erase(conn);
+    if (draining_ && connections_.empty() && on_drained_) {
+      drained = std::exchange(on_drained_, nullptr);
+    }
+  }
+  connections_open_.dec();
+  if (drained) {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      self->drained_ = true;
+      self->drain_deadline_.cancel();
+    });
+    drained();
+  }
+}
+
+void server::close_idle_connections(bool force) {
+  std::lock_guard lock(connections_mutex_);
+  for (const auto& conn : connections_) {
+    net::post(conn->stream.get_executor(), [conn, force] {
+      if (force || !conn->busy) {
+        boost::system::error_code ignored;
+        conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        conn->stream.socket().close(ignored);
+      }
+    });
+  }
+}
+
+void server::shutdown(std::chrono::milliseconds deadline, std::function<void()> on_drained) {
+  if (draining_.exchange(true)) {
+    return;
+  }
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+  bool already_empty = false;
+  {
+    std::lock_guard lock(connections_mutex_);
+    already_empty = connections_.empty();
+    if (!already_empty) {
+      on_drained_ = std::move(on_drained);
+    }
+  }
+  if (already_empty) {
+    net::post(context_, std::move(on_drained));
+    return;
+  }
+  close_idle_connections(false);
+  net::post(acceptor_.get_executor(), [self = shared_from_this(), deadline] {
+    if (self->drained_) {
+      return;
+    }
+    self->drain_deadline_.expires_after(deadline);
+    self->drain_deadline_.async_wait([self](boost::system::error_code error) {
+      if (!error) {
+        logging::warn("drain deadline passed, closing remaining connections",
+                      {{"connections", self->open_connections()}});
+        self->close_idle_connections(true);
+      }
+    });
+  });
+}
+
+std::size_t server::open_connections() const {
+  std::lock_guard lock(connections_mutex_);
+  return connections_.size();
+}
+
+}  // namespace gpt_adapter::http

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "common/config/settings.hpp"
+#include "common/http/router.hpp"
+#include "common/metrics/registry.hpp"
+
+// The one HTTP/1.1 server kit: the API and the worker's ops listener both run on it.
+// A connection is one coroutine on its own strand: fresh parser per message with header and
+// body limits, a timeout before every read, keep-alive, and graceful drain on shutdown.
+namespace gpt_adapter::http {
+
+class server : public std::enable_shared_from_this<server> {
+ public:
+  server(boost::asio::io_context& context, config::http_listener_settings settings,
+         std::shared_ptr<const router> routes, metrics::registry& metrics);
+  ~server();
+
+  // Binds and starts accepting; throws std::system_error when the address cannot be bound.
+  void start();
+  unsigned short port() const { return port_; }
+
+  // Stops accepting, closes idle keep-alive connections, lets requests in flight finish and
+  // then closes their connections. Connections still open after `deadline` are closed hard.
+  // `on_drained` runs once, when the last connection is gone.
+  void shutdown(std::chrono::milliseconds deadline, std::function<void()> on_drained);
+
+  std::size_t open_connections() const;
+
+ private:
+  struct connection;
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve(std::shared_ptr<connection> conn);
+  boost::asio::awaitable<response> dispatch(request& message, const std::string& request_id,
+                                            const boost::asio::ip::address& remote);
+  void forget(const std::shared_ptr<connection>& conn);
+  void close_idle_connections(bool force);
+
+  boost::asio::io_context& context_;
+  config::http_listener_settings settings_;
+  std::shared_ptr<const router> routes_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+
+  mutable std::mutex connections_mutex_;
+  std::set<std::shared_ptr<connection>> connections_;
+  std::atomic<bool> draining_{false};
+  std::function<void()> on_drained_;
+  boost::asio::steady_timer drain_deadline_;  // on the acceptor's strand, like drained_
+  bool drained_ = false;
+
+  metrics::family<metrics::counter>& requests_total_;
+  metrics::family<metrics::histogram>& request_duration_;
+  metrics::gauge& requests_in_flight_;
+  metrics::gauge& connections_open_;
+};
+
+}  // namespace gpt_adapter::http

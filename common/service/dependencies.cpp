@@ -1,0 +1,46 @@
+#include "common/service/dependencies.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+
+namespace gpt_adapter::service {
+
+void dependencies::stop() {
+  if (database) {
+    database->stop();
+  }
+  if (redis) {
+    redis->stop();
+  }
+}
+
+dependencies start_dependencies(boost::asio::any_io_executor executor,
+                                const config::common_settings& settings) {
+  dependencies started;
+  started.database = postgres::pool::create(
+      executor, postgres::pool_options{.conninfo = settings.database.url,
+                                       .min_size = settings.database.pool_min,
+                                       .max_size = settings.database.pool_max,
+                                       .connect_timeout = settings.database.connect_timeout,
+                                       .query_timeout = settings.database.query_timeout});
+  started.database->start();
+  auto redis_options = redis::parse_url(settings.redis.url);
+  redis_options.command_timeout = settings.redis.command_timeout;
+  started.redis = redis::client::create(executor, redis_options);
+  started.redis->start();
+  return started;
+}
+
+std::vector<http::dependency_check> readiness_checks(const dependencies& targets) {
+  return {
+      {"postgres",
+       [database = targets.database](std::chrono::milliseconds timeout)
+           -> boost::asio::awaitable<bool> { co_return co_await database->ping(timeout); }},
+      {"redis",
+       [redis = targets.redis](std::chrono::milliseconds timeout) -> boost::asio::awaitable<bool> {
+         const auto answer = co_await redis->command({"PING"}, timeout);
+         co_return answer.type == redis::reply::kind::status && answer.text == "PONG";
+       }},
+  };
+}
+
+}  // namespace gpt_adapter::service
