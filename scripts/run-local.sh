@@ -13,94 +13,29 @@ bin="$root/build/release"
 
 state="$root/.local/stack"
 mkdir -p "$state/logs"
-pg_bin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin | sort -V | tail -n 1)
+# shellcheck source=scripts/lib/local-servers.sh
+. scripts/lib/local-servers.sh
 
-as_postgres=()
-if [ "$(id -u)" -eq 0 ]; then
-  # PostgreSQL refuses to run as root: the throwaway cluster belongs to the postgres user.
-  as_postgres=(runuser -u postgres --)
-fi
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local port
-  for port in "$@" $(shuf -i 20000-60000 -n 50); do
-    if ! port_in_use "$port"; then
-      echo "$port"
-      return
-    fi
-  done
-  echo "run-local: no free port found" >&2
-  exit 1
-}
-
-pids=()
 cleanup() {
   trap - INT TERM EXIT
   echo
   echo "run-local: stopping"
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_started
   echo "run-local: stopped (state kept in $state; delete it for a fresh start)"
 }
 trap cleanup INT TERM EXIT
 
-wait_for() {
-  local what=$1
-  shift
-  for _ in $(seq 1 300); do
-    if "$@" >/dev/null 2>&1; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "run-local: $what did not come up; see $state/logs" >&2
-  exit 1
-}
-
-# PostgreSQL: initialised once, started on a free loopback port every run.
-if [ ! -f "$state/postgres/PG_VERSION" ]; then
-  mkdir -p "$state/postgres"
-  [ ${#as_postgres[@]} -eq 0 ] || chown postgres: "$state/postgres"
-  "${as_postgres[@]}" "$pg_bin/initdb" -D "$state/postgres" -U postgres -A trust -E UTF8 \
-    --locale=C.UTF-8 >"$state/logs/initdb.log"
-fi
 pg_port=$(free_port 55432)
-"${as_postgres[@]}" "$pg_bin/postgres" -D "$state/postgres" -p "$pg_port" \
-  -c listen_addresses=127.0.0.1 -c unix_socket_directories= >"$state/logs/postgres.log" 2>&1 &
-pids+=($!)
-wait_for PostgreSQL "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"
-
-psql_owner() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
-if ! psql_owner -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'gpt_adapter'" | grep -q 1; then
-  psql_owner -d postgres -c "CREATE DATABASE gpt_adapter"
-fi
-if [ ! -f "$state/app-db-password" ]; then
-  openssl rand -hex 16 >"$state/app-db-password"
-fi
+start_postgres "$state/postgres" "$pg_port" "$state/logs/postgres.log"
 app_db_password=$(cat "$state/app-db-password")
-psql_owner -d gpt_adapter -v password="$app_db_password" <<'SQL'
-SELECT format('CREATE ROLE gpt_adapter_app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD %L', :'password')
-WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gpt_adapter_app') \gexec
-SQL
-
-# Redis: the queue's settings in production too: AOF on, never evict.
 redis_port=$(free_port 56379)
-mkdir -p "$state/redis"
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$state/redis" --appendonly yes \
-  --maxmemory-policy noeviction --save "" --daemonize no >"$state/logs/redis.log" 2>&1 &
-pids+=($!)
-wait_for Redis redis-cli -p "$redis_port" ping
+start_redis "$state/redis" "$redis_port" "$state/logs/redis.log"
 
 owner_url="postgresql://postgres@127.0.0.1:$pg_port/gpt_adapter"
 export DATABASE_URL="postgresql://gpt_adapter_app:$app_db_password@127.0.0.1:$pg_port/gpt_adapter"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 DATABASE_URL=$owner_url "$bin/tools/gpt-adapter-admin" migrate up
-psql_owner -d gpt_adapter -c "GRANT gpt_adapter_runtime TO gpt_adapter_app"
+psql_owner "$pg_port" gpt_adapter -c "GRANT gpt_adapter_runtime TO gpt_adapter_app"
 
 if [ ! -f "$state/jwt-secret" ]; then
   openssl rand -hex 32 >"$state/jwt-secret"
@@ -115,9 +50,9 @@ export WORKER_OPS_PORT
 WORKER_OPS_PORT=$(free_port 9100)
 
 "$bin/api/gpt-adapter-api" >"$state/logs/api.log" 2>&1 &
-pids+=($!)
+started_pids+=($!)
 "$bin/worker/gpt-adapter-worker" >"$state/logs/worker.log" 2>&1 &
-pids+=($!)
+started_pids+=($!)
 wait_for "the API" curl -fsS "http://127.0.0.1:$API_PORT/health"
 wait_for "the worker" curl -fsS "http://127.0.0.1:$WORKER_OPS_PORT/health"
 
@@ -160,5 +95,5 @@ cat <<MSG
   Press Ctrl-C to stop everything.
 MSG
 
-wait -n "${pids[@]}" || true
+wait -n "${started_pids[@]}" || true
 echo "run-local: a process exited; see $state/logs" >&2

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Prints the API's and the worker's start-to-ready time (process start until /health/ready
+# answers 200, PostgreSQL and Redis already up; median of 5 runs) and the API's requests/s on
+# GET /health with wrk at 64 connections. Not part of the test suite.
+#   bench/startup-and-health.sh [DURATION_SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+duration=${1:-10}
+
+cmake --preset release >/dev/null
+cmake --build --preset release --parallel "$(nproc)" >/dev/null
+bin="$root/build/release"
+
+work=$(mktemp -d /tmp/gpt-adapter-bench-XXXXXX)
+chmod 755 "$work"
+# shellcheck source=scripts/lib/local-servers.sh
+. scripts/lib/local-servers.sh
+finish() {
+  stop_started
+  rm -rf "$work"
+}
+trap finish EXIT
+
+pg_port=$(free_port)
+start_postgres "$work/postgres" "$pg_port" "$work/postgres.log"
+redis_port=$(free_port)
+start_redis "$work/redis" "$redis_port" "$work/redis.log"
+DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/gpt_adapter" \
+  "$bin/tools/gpt-adapter-admin" migrate up >/dev/null
+psql_owner "$pg_port" gpt_adapter -c "GRANT gpt_adapter_runtime TO gpt_adapter_app"
+
+app_db_password=$(cat "$work/app-db-password")
+export DATABASE_URL="postgresql://gpt_adapter_app:$app_db_password@127.0.0.1:$pg_port/gpt_adapter"
+export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+JWT_SECRET_KEY=$(openssl rand -hex 32)
+export JWT_SECRET_KEY
+export LOG_LEVEL=warn GPT_ADAPTER_ENV_FILE=/dev/null API_HOST=127.0.0.1 WORKER_OPS_HOST=127.0.0.1
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# time_to_ready BINARY PORT_VARIABLE: milliseconds from exec to a 200 from /health/ready.
+time_to_ready() {
+  local binary=$1 port_variable=$2 port started pid
+  port=$(free_port)
+  started=$(now_ms)
+  env "$port_variable=$port" "$binary" >"$work/service.log" 2>&1 &
+  pid=$!
+  until curl -fso /dev/null "http://127.0.0.1:$port/health/ready"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$binary exited; log:" >&2
+      cat "$work/service.log" >&2
+      return 1
+    fi
+  done
+  echo $(($(now_ms) - started))
+  kill -TERM "$pid"
+  wait "$pid"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+api_ms=$(for _ in 1 2 3 4 5; do time_to_ready "$bin/api/gpt-adapter-api" API_PORT; done | median)
+worker_ms=$(for _ in 1 2 3 4 5; do time_to_ready "$bin/worker/gpt-adapter-worker" WORKER_OPS_PORT; done | median)
+
+api_port=$(free_port)
+API_PORT=$api_port "$bin/api/gpt-adapter-api" >"$work/api.log" 2>&1 &
+started_pids+=($!)
+wait_for "the API" curl -fso /dev/null "http://127.0.0.1:$api_port/health/ready"
+wrk -t 2 -c 64 -d 2s "http://127.0.0.1:$api_port/health" >/dev/null
+wrk_out=$(wrk -t 2 -c 64 -d "${duration}s" --latency "http://127.0.0.1:$api_port/health")
+
+echo "machine: $(nproc) cores, $(uname -m)"
+echo "api start-to-ready:    ${api_ms} ms (median of 5; target < 200 ms)"
+echo "worker start-to-ready: ${worker_ms} ms (median of 5; target < 200 ms)"
+echo "GET /health, wrk -t2 -c64 -d${duration}s (API WORKERS=$(nproc)):"
+echo "$wrk_out" | grep -E "Requests/sec|Latency|50%|99%|requests in|Socket errors|Non-2xx"
