@@ -11,6 +11,17 @@ using Catch::Matchers::Contains;
 using namespace gpt_adapter::admin;
 using namespace std::chrono_literals;
 
+TEST_CASE("names are trimmed, non-empty, bounded and free of control characters",
+          "[admin][application_input]") {
+  CHECK(parse_name("  My GPT ") == "My GPT");
+  CHECK(parse_name("Café ✓") == "Café ✓");
+  CHECK(parse_name(std::string(200, 'n')) == std::string(200, 'n'));
+  CHECK_THROWS_WITH(parse_name(""), Contains("1 to 200 characters"));
+  CHECK_THROWS_WITH(parse_name("   "), Contains("1 to 200 characters"));
+  CHECK_THROWS_WITH(parse_name(std::string(201, 'n')), Contains("1 to 200 characters"));
+  CHECK_THROWS_WITH(parse_name("line\nbreak"), Contains("control characters"));
+}
+
 TEST_CASE("scopes are validated, normalised from aliases, deduplicated and sorted",
           "[admin][application_input]") {
   using scopes = std::vector<std::string>;

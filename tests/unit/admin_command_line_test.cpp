@@ -1,3 +1,4 @@
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -143,4 +144,37 @@ TEST_CASE("command line: usage errors name the problem and the command to ask fo
   CHECK_THAT(usage_message({"app", "show"}, "tool app show"), Contains("missing argument ID"));
   CHECK_THAT(usage_message({"app", "show", "a", "b"}, "tool app show"),
              Contains("unexpected argument 'b'"));
+}
+
+TEST_CASE("command line: help wraps long descriptions under their column",
+          "[admin][command_line]") {
+  std::string long_text;
+  for (int i = 0; i < 40; ++i) {
+    long_text += "word" + std::to_string(i) + " ";
+  }
+  const program_spec program{
+      .name = "tool",
+      .summary = long_text,
+      .groups = {{.name = "group",
+                  .summary = long_text,
+                  .commands = {{.name = "run",
+                                .summary = long_text,
+                                .options = {{.name = "flag", .description = long_text}}}}}}};
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"group", "--help"}, {"group", "run", "--help"}}) {
+    const auto help = parse_command_line(program, args).help.value();
+    std::istringstream lines(help);
+    std::string line;
+    while (std::getline(lines, line)) {
+      CAPTURE(line);
+      CHECK(line.size() <= 100);
+    }
+    CHECK_THAT(help, Contains("word39"));
+  }
+  const auto option_help = parse_command_line(program, {"group", "run", "--help"}).help.value();
+  const auto flag_line = option_help.find("  --flag");
+  REQUIRE(flag_line != std::string::npos);
+  const auto description_column = option_help.find("word0", flag_line) - flag_line;
+  const auto continuation = option_help.find('\n', flag_line) + 1;
+  CHECK(option_help.find_first_not_of(' ', continuation) - continuation == description_column);
 }

@@ -56,6 +56,21 @@ bool is_loopback_host(std::string_view host) {
 
 }  // namespace
 
+std::string parse_name(std::string_view text) {
+  const auto name = trim(text);
+  const auto characters = std::count_if(name.begin(), name.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  });
+  if (characters == 0 || characters > 200) {
+    throw invalid_input("expected a name of 1 to 200 characters");
+  }
+  if (std::any_of(name.begin(), name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    throw invalid_input("a name must not contain control characters");
+  }
+  return std::string(name);
+}
+
 const std::vector<std::string>& known_scopes() {
   static const std::vector<std::string> scopes{"memories:read", "memories:write"};
   return scopes;

@@ -16,6 +16,9 @@ class invalid_input : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// A display name: 1 to 200 characters after trimming spaces, no control characters.
+std::string parse_name(std::string_view text);
+
 // The scopes an application can be granted, in their stored spelling.
 const std::vector<std::string>& known_scopes();
 

@@ -57,15 +57,42 @@ std::string names_of(const auto& items) {
   return names;
 }
 
-// Lines of "  term   description", with descriptions aligned in one column.
+constexpr std::size_t help_width = 100;
+
+// `text` broken into lines of at most `width` characters at spaces (a longer word stays whole),
+// every line after the first prefixed with `indent` spaces.
+std::string wrapped(std::string_view text, std::size_t width, std::size_t indent) {
+  std::string result;
+  std::size_t line_length = 0;
+  while (!text.empty()) {
+    const auto word_end = text.find(' ');
+    const auto word = text.substr(0, word_end);
+    if (line_length > 0 && line_length + 1 + word.size() > width) {
+      result += '\n' + std::string(indent, ' ');
+      line_length = 0;
+    } else if (line_length > 0) {
+      result += ' ';
+      ++line_length;
+    }
+    result += word;
+    line_length += word.size();
+    text = word_end == std::string_view::npos ? std::string_view() : text.substr(word_end + 1);
+  }
+  return result;
+}
+
+// Lines of "  term   description", with descriptions aligned in one column and wrapped.
 std::string aligned_entries(const std::vector<std::pair<std::string, std::string>>& entries) {
   std::size_t width = 0;
   for (const auto& [term, description] : entries) {
     width = std::max(width, term.size());
   }
+  const auto indent = 2 + width + 3;
   std::string text;
   for (const auto& [term, description] : entries) {
-    text += "  " + term + std::string(width - term.size() + 3, ' ') + description + '\n';
+    text += "  " + term + std::string(width - term.size() + 3, ' ') +
+            wrapped(description, help_width > indent + 20 ? help_width - indent : 20, indent) +
+            '\n';
   }
   return text;
 }
@@ -213,7 +240,7 @@ invocation parse_command_line(const program_spec& program, const std::vector<std
 std::string program_help(const program_spec& program) {
   std::ostringstream text;
   text << "Usage: " << program.name << " <command> <subcommand> [arguments] [options]\n\n"
-       << program.summary << "\n\nCommands:\n";
+       << wrapped(program.summary, help_width, 0) << "\n\nCommands:\n";
   std::vector<std::pair<std::string, std::string>> entries;
   for (const auto& group : program.groups) {
     entries.emplace_back(group.name, group.summary);
@@ -227,7 +254,7 @@ std::string group_help(const program_spec& program, const command_group& group) 
   std::ostringstream text;
   text << "Usage: " << program.name << " " << group.name
        << " <subcommand> [arguments] [options]\n\n"
-       << group.summary << "\n\nSubcommands:\n";
+       << wrapped(group.summary, help_width, 0) << "\n\nSubcommands:\n";
   std::vector<std::pair<std::string, std::string>> entries;
   for (const auto& command : group.commands) {
     entries.emplace_back(command.name, command.summary);
@@ -249,7 +276,7 @@ std::string command_help(const program_spec& program, const command_group& group
       text << " " << option_term(option);
     }
   }
-  text << " [options]\n\n" << command.summary << "\n";
+  text << " [options]\n\n" << wrapped(command.summary, help_width, 0) << "\n";
 
   if (!command.positionals.empty()) {
     std::vector<std::pair<std::string, std::string>> entries;
