@@ -61,15 +61,32 @@ std::string redis_server::url() const {
 }
 
 void redis_server::start() {
-  std::vector<std::string> argv = {"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-               "--dir", dir_.path().string(), "--appendonly", "yes", "--appendfsync", "always",
-               "--maxmemory-policy", "noeviction", "--save", "", "--protected-mode", "no",
-               "--daemonize", "no", "--enable-debug-command", "local"};
+  process_options launch{.argv = {"/usr/bin/redis-server",
+                                  "--port",
+                                  std::to_string(port_),
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--dir",
+                                  dir_.path().string(),
+                                  "--appendonly",
+                                  "yes",
+                                  "--appendfsync",
+                                  "always",
+                                  "--maxmemory-policy",
+                                  "noeviction",
+                                  "--save",
+                                  "",
+                                  "--protected-mode",
+                                  "no",
+                                  "--daemonize",
+                                  "no",
+                                  "--enable-debug-command",
+                                  "local"},
+                         .output_file = dir_.path() / "redis.log"};
   if (!options_.password.empty()) {
-    argv.insert(argv.end(), {"--requirepass", options_.password});
+    launch.argv.insert(launch.argv.end(), {"--requirepass", options_.password});
   }
-  process_ = std::make_unique<child_process>(
-      process_options{.argv = std::move(argv), .output_file = dir_.path() / "redis.log"});
+  process_ = std::make_unique<child_process>(std::move(launch));
   if (!wait_until([this] { return tcp_accepts(port_); }, 10s)) {
     throw std::runtime_error("redis-server did not start:\n" + process_->output());
   }

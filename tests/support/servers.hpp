@@ -7,14 +7,20 @@
 
 namespace gpt_adapter::testing {
 
+struct redis_server_options {
+  std::string password;  // `requirepass` for the default user; empty: no authentication
+};
+
 // A private redis-server on a free loopback port in a temporary folder, configured as the
 // queue needs it in production: AOF on, `noeviction`.
 class redis_server {
  public:
   redis_server();
+  explicit redis_server(redis_server_options options);
   ~redis_server();
 
   unsigned short port() const { return port_; }
+  // With the password, when one is set.
   std::string url() const;
   void stop();
   // Starts again on the same port with the same data folder (AOF replayed).
@@ -23,6 +29,7 @@ class redis_server {
   void kill();
 
  private:
+  redis_server_options options_;
   temp_dir dir_;
   unsigned short port_;
   std::unique_ptr<child_process> process_;
