@@ -1,0 +1,159 @@
+#include "common/redis/url.hpp"
+
+#include <charconv>
+#include <limits>
+#include <stdexcept>
+
+namespace gpt_adapter::redis {
+namespace {
+
+// Messages never quote the URL: it may carry a password.
+[[noreturn]] void fail(std::string_view reason) {
+  throw std::invalid_argument("invalid redis URL: " + std::string(reason));
+}
+
+bool starts_with_scheme(std::string_view url, std::string_view scheme) {
+  if (url.size() < scheme.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    const char c = url[i];
+    const char lowered = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (lowered != scheme[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::string percent_decode(std::string_view text, std::string_view what) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      decoded += text[i];
+      continue;
+    }
+    const int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+    const int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+    if (high < 0 || low < 0) {
+      fail(std::string(what) + " has an invalid percent escape");
+    }
+    decoded += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return decoded;
+}
+
+template <typename Number>
+bool parse_number(std::string_view text, Number& value) {
+  if (text.empty()) {
+    return false;
+  }
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+unsigned short parse_port(std::string_view text) {
+  unsigned int port = 0;
+  if (!parse_number(text, port) || port == 0 || port > std::numeric_limits<unsigned short>::max()) {
+    fail("port must be a number from 1 to 65535");
+  }
+  return static_cast<unsigned short>(port);
+}
+
+}  // namespace
+
+connection_options parse_url(std::string_view url) {
+  constexpr std::string_view scheme = "redis://";
+  if (starts_with_scheme(url, "rediss://")) {
+    fail("TLS (rediss://) is not supported by this client");
+  }
+  if (!starts_with_scheme(url, scheme)) {
+    fail("the scheme must be redis://");
+  }
+  std::string_view rest = url.substr(scheme.size());
+
+  connection_options options;
+  // Credentials end at the last '@': a raw '@' or '/' in a password is tolerated.
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const auto colon = userinfo.find(':');
+    if (colon == std::string_view::npos) {
+      fail("credentials must be written as [user]:password@");
+    }
+    options.username = percent_decode(userinfo.substr(0, colon), "the user name");
+    options.password = percent_decode(userinfo.substr(colon + 1), "the password");
+    if (options.password.empty()) {
+      fail("the password is empty");
+    }
+  }
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    fail("query parameters and fragments are not supported");
+  }
+  const auto slash = rest.find('/');
+  const std::string_view authority = rest.substr(0, slash);
+  const std::string_view path =
+      slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+
+  std::string_view host;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      fail("an IPv6 host must end with ']'");
+    }
+    host = authority.substr(1, close - 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') {
+        fail("unexpected text after the IPv6 host");
+      }
+      port = after.substr(1);
+      if (port.empty()) {
+        fail("the port is empty");
+      }
+    }
+  } else {
+    const auto colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port = authority.substr(colon + 1);
+      if (port.empty()) {
+        fail("the port is empty");
+      }
+    }
+  }
+  if (host.empty()) {
+    fail("the host is missing");
+  }
+  options.host = std::string(host);
+  if (!port.empty()) {
+    options.port = parse_port(port);
+  }
+
+  if (path.size() > 1) {
+    int database = 0;
+    if (!parse_number(path.substr(1), database) || database < 0) {
+      fail("the database must be a non-negative number, as in redis://host:6379/0");
+    }
+    options.database = database;
+  }
+  return options;
+}
+
+}  // namespace gpt_adapter::redis
