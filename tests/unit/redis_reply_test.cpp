@@ -20,7 +20,7 @@ redisReply text_reply(int type, std::string& text) {
 
 }  // namespace
 
-TEST_CASE("reply copies strings byte for byte, NULs included", "[redis][reply]") {
+TEST_CASE("redis reply: copies strings byte for byte, NULs included", "[redis][reply]") {
   std::string bytes("a\0b\r\n", 5);
   const auto copied = reply::from_hiredis(text_reply(REDIS_REPLY_STRING, bytes));
   CHECK(copied.type == reply::kind::string);
@@ -28,7 +28,7 @@ TEST_CASE("reply copies strings byte for byte, NULs included", "[redis][reply]")
   CHECK(copied.as_string().size() == 5);
 }
 
-TEST_CASE("reply maps status, error, integer and nil", "[redis][reply]") {
+TEST_CASE("redis reply: maps status, error, integer and nil", "[redis][reply]") {
   std::string ok = "OK";
   const auto status = reply::from_hiredis(text_reply(REDIS_REPLY_STATUS, ok));
   CHECK(status.type == reply::kind::status);
@@ -57,7 +57,7 @@ TEST_CASE("reply maps status, error, integer and nil", "[redis][reply]") {
   CHECK(reply::from_hiredis(nil).is_nil());
 }
 
-TEST_CASE("reply copies nested arrays", "[redis][reply]") {
+TEST_CASE("redis reply: copies nested arrays", "[redis][reply]") {
   std::string id = "1-0";
   std::string field = "payload";
   redisReply id_reply = text_reply(REDIS_REPLY_STRING, id);
@@ -87,7 +87,7 @@ TEST_CASE("reply copies nested arrays", "[redis][reply]") {
   CHECK(reply::from_hiredis(empty).as_array().empty());
 }
 
-TEST_CASE("reply accessors reject the wrong kind", "[redis][reply]") {
+TEST_CASE("redis reply: accessors reject the wrong kind", "[redis][reply]") {
   redisReply number{};
   number.type = REDIS_REPLY_INTEGER;
   const auto integer = reply::from_hiredis(number);

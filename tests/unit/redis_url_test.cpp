@@ -7,7 +7,7 @@
 
 using gpt_adapter::redis::parse_url;
 
-TEST_CASE("parse_url reads host, port and database", "[redis][url]") {
+TEST_CASE("redis url: reads host, port and database", "[redis][url]") {
   const auto options = parse_url("redis://cache.internal:6380/3");
   CHECK(options.host == "cache.internal");
   CHECK(options.port == 6380);
@@ -16,7 +16,7 @@ TEST_CASE("parse_url reads host, port and database", "[redis][url]") {
   CHECK(options.password.empty());
 }
 
-TEST_CASE("parse_url defaults the port to 6379 and the database to 0", "[redis][url]") {
+TEST_CASE("redis url: defaults the port to 6379 and the database to 0", "[redis][url]") {
   for (const char* url : {"redis://localhost", "redis://localhost/", "REDIS://localhost"}) {
     INFO(url);
     const auto options = parse_url(url);
@@ -28,7 +28,7 @@ TEST_CASE("parse_url defaults the port to 6379 and the database to 0", "[redis][
   CHECK(parse_url("redis://localhost:1234").database == 0);
 }
 
-TEST_CASE("parse_url keeps the default time limits", "[redis][url]") {
+TEST_CASE("redis url: keeps the default time limits", "[redis][url]") {
   const auto options = parse_url("redis://localhost");
   const gpt_adapter::redis::connection_options defaults;
   CHECK(options.connect_timeout == defaults.connect_timeout);
@@ -37,7 +37,7 @@ TEST_CASE("parse_url keeps the default time limits", "[redis][url]") {
   CHECK(options.reconnect_max_delay == defaults.reconnect_max_delay);
 }
 
-TEST_CASE("parse_url reads a password alone or with a user name", "[redis][url]") {
+TEST_CASE("redis url: reads a password alone or with a user name", "[redis][url]") {
   const auto password_only = parse_url("redis://:s3cret@localhost:6379/0");
   CHECK(password_only.username.empty());
   CHECK(password_only.password == "s3cret");
@@ -51,14 +51,14 @@ TEST_CASE("parse_url reads a password alone or with a user name", "[redis][url]"
   CHECK(with_user.database == 2);
 }
 
-TEST_CASE("parse_url percent-decodes user name and password", "[redis][url]") {
+TEST_CASE("redis url: percent-decodes user name and password", "[redis][url]") {
   const auto options = parse_url("redis://us%65r:p%40ss%3Aw%2Frd%25@host");
   CHECK(options.username == "user");
   CHECK(options.password == "p@ss:w/rd%");
   CHECK(options.host == "host");
 }
 
-TEST_CASE("parse_url tolerates a raw '@' or '/' in the password", "[redis][url]") {
+TEST_CASE("redis url: tolerates a raw '@' or '/' in the password", "[redis][url]") {
   const auto options = parse_url("redis://:p@ss/word@host:6390/1");
   CHECK(options.password == "p@ss/word");
   CHECK(options.host == "host");
@@ -66,7 +66,7 @@ TEST_CASE("parse_url tolerates a raw '@' or '/' in the password", "[redis][url]"
   CHECK(options.database == 1);
 }
 
-TEST_CASE("parse_url accepts a bracketed IPv6 host", "[redis][url]") {
+TEST_CASE("redis url: accepts a bracketed IPv6 host", "[redis][url]") {
   const auto options = parse_url("redis://[::1]:6390/4");
   CHECK(options.host == "::1");
   CHECK(options.port == 6390);
@@ -74,7 +74,7 @@ TEST_CASE("parse_url accepts a bracketed IPv6 host", "[redis][url]") {
   CHECK(parse_url("redis://[fe80::1]").port == 6379);
 }
 
-TEST_CASE("parse_url rejects malformed URLs", "[redis][url]") {
+TEST_CASE("redis url: rejects malformed URLs", "[redis][url]") {
   for (const char* url : {
            "",
            "localhost:6379",
@@ -106,7 +106,7 @@ TEST_CASE("parse_url rejects malformed URLs", "[redis][url]") {
   }
 }
 
-TEST_CASE("parse_url errors name the problem and never the password", "[redis][url]") {
+TEST_CASE("redis url: errors name the problem and never the password", "[redis][url]") {
   try {
     parse_url("redis://:hunter2@host:99999");
     FAIL("no exception");
