@@ -16,6 +16,8 @@ function(gpt_adapter_embed_migrations out_file)
     if(NOT EXISTS "${down_file}")
       message(FATAL_ERROR "migration ${file_name} has no matching .down.sql")
     endif()
+    # Re-run the configure step when a script's content changes, not only when files come and go.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${up_file}" "${down_file}")
     file(READ "${up_file}" up_sql)
     file(READ "${down_file}" down_sql)
     string(APPEND entries

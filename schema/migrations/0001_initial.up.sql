@@ -43,10 +43,11 @@ CREATE INDEX custom_gpt_sessions_expires_idx ON custom_gpt_sessions (expires_at)
 
 -- The id is the event's own id, chosen by whoever records it, so a replayed event inserts
 -- nothing twice (INSERT ... ON CONFLICT (id) DO NOTHING). request_data is sanitised before it
--- gets here: no tokens, secrets or memory contents.
+-- gets here: no tokens, secrets or memory contents. application_id has no foreign key on
+-- purpose: the trail outlives a deleted application.
 CREATE TABLE custom_gpt_audit_logs (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  application_id uuid NOT NULL REFERENCES custom_gpt_applications (id),
+  application_id uuid NOT NULL,
   end_user_id text,
   operation_type text NOT NULL,
   request_data jsonb NOT NULL DEFAULT '{}',
