@@ -221,20 +221,7 @@ command_action prepare_update(const parsed_arguments& arguments) {
 // --- delete ----------------------------------------------------------------------------------
 
 asio::awaitable<void> remove(admin_session& session, std::string reference) {
-  std::optional<std::string> deleted;
-  try {
-    deleted = co_await delete_application(session.database, reference);
-  } catch (const postgres::error& error) {
-    // Audit rows reference the application without cascading, so that deleting an
-    // application can never erase its audit trail.
-    if (error.sqlstate() == "23503") {
-      throw command_failure("application '" + reference +
-                            "' has audit log records and cannot be deleted; disable it instead "
-                            "with 'gpt-adapter-admin app update " +
-                            reference + " --status disabled'");
-    }
-    throw;
-  }
+  const auto deleted = co_await delete_application(session.database, reference);
   if (!deleted) {
     throw not_found(reference);
   }
@@ -386,7 +373,8 @@ admin_command_group application_commands() {
                                 json_option}},
            .prepare = prepare_update},
           {.spec = {.name = "delete",
-                    .summary = "Delete an application permanently.",
+                    .summary = "Delete an application permanently, with its refresh tokens and job "
+                               "records. Its audit log is kept.",
                     .positionals = {application_reference},
                     .options = {{.name = "yes", .description = "Confirm the deletion."}}},
            .prepare = prepare_delete},
