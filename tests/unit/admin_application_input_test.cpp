@@ -11,7 +11,7 @@ using Catch::Matchers::Contains;
 using namespace gpt_adapter::admin;
 using namespace std::chrono_literals;
 
-TEST_CASE("names are trimmed, non-empty, bounded and free of control characters",
+TEST_CASE("admin input: names are trimmed, non-empty, bounded and free of control characters",
           "[admin][application_input]") {
   CHECK(parse_name("  My GPT ") == "My GPT");
   CHECK(parse_name("Café ✓") == "Café ✓");
@@ -22,7 +22,7 @@ TEST_CASE("names are trimmed, non-empty, bounded and free of control characters"
   CHECK_THROWS_WITH(parse_name("line\nbreak"), Contains("control characters"));
 }
 
-TEST_CASE("scopes are validated, normalised from aliases, deduplicated and sorted",
+TEST_CASE("admin input: scopes are validated, normalised from aliases, deduplicated and sorted",
           "[admin][application_input]") {
   using scopes = std::vector<std::string>;
   CHECK(parse_scopes("memories:read") == scopes{"memories:read"});
@@ -36,7 +36,7 @@ TEST_CASE("scopes are validated, normalised from aliases, deduplicated and sorte
   CHECK_THROWS_AS(parse_scopes("MEMORIES:READ"), invalid_input);
 }
 
-TEST_CASE("rate limits are whole requests per minute from 1 to 100000",
+TEST_CASE("admin input: rate limits are whole requests per minute from 1 to 100000",
           "[admin][application_input]") {
   CHECK(parse_rate_limit("1") == 1);
   CHECK(parse_rate_limit("100") == 100);
@@ -46,7 +46,7 @@ TEST_CASE("rate limits are whole requests per minute from 1 to 100000",
   }
 }
 
-TEST_CASE("redirect URIs must be absolute https, http only on loopback",
+TEST_CASE("admin input: redirect URIs must be absolute https, http only on loopback",
           "[admin][application_input]") {
   for (const auto* accepted :
        {"https://example.com/callback", "https://example.com:8443/cb?x=1", "https://example.com",
@@ -84,14 +84,15 @@ TEST_CASE("redirect URIs must be absolute https, http only on loopback",
   }
 }
 
-TEST_CASE("status is active or disabled", "[admin][application_input]") {
+TEST_CASE("admin input: status is active or disabled", "[admin][application_input]") {
   CHECK(parse_status("active") == "active");
   CHECK(parse_status("disabled") == "disabled");
   CHECK_THROWS_AS(parse_status("paused"), invalid_input);
   CHECK_THROWS_AS(parse_status("Active"), invalid_input);
 }
 
-TEST_CASE("time windows are minutes, hours or days up to 366 days", "[admin][application_input]") {
+TEST_CASE("admin input: time windows are minutes, hours or days up to 366 days",
+          "[admin][application_input]") {
   CHECK(parse_since("30m") == 30min);
   CHECK(parse_since("24h") == 24h);
   CHECK(parse_since("7d") == std::chrono::days(7));
@@ -102,7 +103,8 @@ TEST_CASE("time windows are minutes, hours or days up to 366 days", "[admin][app
   }
 }
 
-TEST_CASE("tables align columns by code points and trim trailing spaces", "[admin][table]") {
+TEST_CASE("admin input: tables align columns by code points and trim trailing spaces",
+          "[admin][table]") {
   const auto text =
       render_table({"id", "name", "status"}, {{"1", "Café GPT", "active"}, {"22", "x", ""}, {"3"}});
   CHECK(text ==

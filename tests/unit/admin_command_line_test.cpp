@@ -60,7 +60,7 @@ std::string usage_message(std::vector<std::string> args, const std::string& help
 
 }  // namespace
 
-TEST_CASE("command line: options with separate and attached values, flags, repeats",
+TEST_CASE("admin command line: options with separate and attached values, flags, repeats",
           "[admin][command_line]") {
   const auto result = parse({"app", "create", "--name", "My GPT", "--redirect-uri=https://a",
                              "--json", "--redirect-uri", "https://b"});
@@ -75,21 +75,21 @@ TEST_CASE("command line: options with separate and attached values, flags, repea
   CHECK(result.arguments.values("missing").empty());
 }
 
-TEST_CASE("command line: attached empty values and values starting with a dash",
+TEST_CASE("admin command line: attached empty values and values starting with a dash",
           "[admin][command_line]") {
   CHECK(parse({"app", "create", "--name="}).arguments.value("name") == "");
   CHECK(parse({"app", "create", "--name", "-5"}).arguments.value("name") == "-5");
   CHECK(parse({"app", "create", "--name=--odd"}).arguments.value("name") == "--odd");
 }
 
-TEST_CASE("command line: positionals, optional positionals and --", "[admin][command_line]") {
+TEST_CASE("admin command line: positionals, optional positionals and --", "[admin][command_line]") {
   CHECK(parse({"app", "show", "gpta_x"}).arguments.positional(0) == "gpta_x");
   CHECK(parse({"app", "show", "--", "--strange"}).arguments.positional(0) == "--strange");
   CHECK_FALSE(parse({"migrate", "down"}).arguments.positional(0));
   CHECK(parse({"migrate", "down", "3"}).arguments.positionals() == std::vector<std::string>{"3"});
 }
 
-TEST_CASE("command line: --help and -h at every level print that level's help",
+TEST_CASE("admin command line: --help and -h at every level print that level's help",
           "[admin][command_line]") {
   const auto program = parse({"--help"});
   REQUIRE(program.help);
@@ -112,13 +112,13 @@ TEST_CASE("command line: --help and -h at every level print that level's help",
   CHECK_THAT(*positional.help, StartsWith("Usage: tool migrate down [N] [options]"));
 }
 
-TEST_CASE("command line: help wins over other mistakes, but not after --",
+TEST_CASE("admin command line: help wins over other mistakes, but not after --",
           "[admin][command_line]") {
   CHECK(parse({"app", "create", "--unknown", "--help"}).help);
   CHECK(parse({"app", "show", "--", "--help"}).arguments.positional(0) == "--help");
 }
 
-TEST_CASE("command line: usage errors name the problem and the command to ask for help",
+TEST_CASE("admin command line: usage errors name the problem and the command to ask for help",
           "[admin][command_line]") {
   CHECK_THAT(usage_message({}, "tool"), Contains("missing command"));
   CHECK_THAT(usage_message({"--verbose"}, "tool"), Contains("unknown option --verbose"));
@@ -146,7 +146,7 @@ TEST_CASE("command line: usage errors name the problem and the command to ask fo
              Contains("unexpected argument 'b'"));
 }
 
-TEST_CASE("command line: help wraps long descriptions under their column",
+TEST_CASE("admin command line: help wraps long descriptions under their column",
           "[admin][command_line]") {
   std::string long_text;
   for (int i = 0; i < 40; ++i) {

@@ -30,7 +30,7 @@ std::string replace_field(const std::string& encoded, int field, const std::stri
 
 }  // namespace
 
-TEST_CASE("hash_secret round trip verifies the same secret only", "[secret_hash]") {
+TEST_CASE("secret_hash: hash_secret round trip verifies the same secret only", "[secret_hash]") {
   const auto encoded = hash_secret("correct horse battery staple", fast_iterations);
   CHECK(verify_secret("correct horse battery staple", encoded));
   CHECK_FALSE(verify_secret("correct horse battery stapl", encoded));
@@ -38,7 +38,7 @@ TEST_CASE("hash_secret round trip verifies the same secret only", "[secret_hash]
   CHECK_FALSE(verify_secret("", encoded));
 }
 
-TEST_CASE("hash_secret encodes scheme, iterations, 16-byte salt and 32-byte hash",
+TEST_CASE("secret_hash: hash_secret encodes scheme, iterations, 16-byte salt and 32-byte hash",
           "[secret_hash]") {
   const auto encoded = hash_secret("secret", 12345);
   REQUIRE(encoded.starts_with("pbkdf2-sha256$12345$"));
@@ -49,7 +49,7 @@ TEST_CASE("hash_secret encodes scheme, iterations, 16-byte salt and 32-byte hash
   CHECK(encoded.find('=') == std::string::npos);
 }
 
-TEST_CASE("hash_secret salts every hash differently", "[secret_hash]") {
+TEST_CASE("secret_hash: hash_secret salts every hash differently", "[secret_hash]") {
   const auto first = hash_secret("same secret", fast_iterations);
   const auto second = hash_secret("same secret", fast_iterations);
   CHECK(first != second);
@@ -57,7 +57,8 @@ TEST_CASE("hash_secret salts every hash differently", "[secret_hash]") {
   CHECK(verify_secret("same secret", second));
 }
 
-TEST_CASE("hash_secret with the default iterations verifies and needs no rehash", "[secret_hash]") {
+TEST_CASE("secret_hash: hash_secret with the default iterations verifies and needs no rehash",
+          "[secret_hash]") {
   const auto encoded = hash_secret("production secret");
   CHECK(encoded.starts_with("pbkdf2-sha256$600000$"));
   CHECK(verify_secret("production secret", encoded));
@@ -65,18 +66,19 @@ TEST_CASE("hash_secret with the default iterations verifies and needs no rehash"
   CHECK_FALSE(needs_rehash(encoded));
 }
 
-TEST_CASE("hash_secret rejects iteration counts outside the accepted range", "[secret_hash]") {
+TEST_CASE("secret_hash: hash_secret rejects iteration counts outside the accepted range",
+          "[secret_hash]") {
   CHECK_THROWS_AS(hash_secret("secret", min_iterations - 1), std::invalid_argument);
   CHECK_THROWS_AS(hash_secret("secret", max_iterations + 1), std::invalid_argument);
 }
 
-TEST_CASE("needs_rehash is true below the default iterations and for malformed input",
+TEST_CASE("secret_hash: needs_rehash is true below the default iterations and for malformed input",
           "[secret_hash]") {
   CHECK(needs_rehash(hash_secret("secret", fast_iterations)));
   CHECK(needs_rehash("not a hash"));
 }
 
-TEST_CASE("verify_secret is false for malformed encodings", "[secret_hash]") {
+TEST_CASE("secret_hash: verify_secret is false for malformed encodings", "[secret_hash]") {
   const auto valid = hash_secret("secret", fast_iterations);
   REQUIRE(verify_secret("secret", valid));
 
@@ -102,8 +104,10 @@ TEST_CASE("verify_secret is false for malformed encodings", "[secret_hash]") {
   CHECK_FALSE(verify_secret("secret", replace_field(valid, 3, std::string(43, '!'))));
 }
 
-TEST_CASE("verify_secret is false when the stored hash, salt or iterations were tampered with",
-          "[secret_hash]") {
+TEST_CASE(
+    "secret_hash: verify_secret is false when the stored hash, salt or iterations were tampered "
+    "with",
+    "[secret_hash]") {
   const auto valid = hash_secret("secret", fast_iterations);
   REQUIRE(verify_secret("secret", valid));
 
@@ -119,7 +123,8 @@ TEST_CASE("verify_secret is false when the stored hash, salt or iterations were 
   CHECK_FALSE(verify_secret("secret", replace_field(valid, 1, "10001")));
 }
 
-TEST_CASE("random_token is URL-safe base64 of the requested length and unique", "[secret_hash]") {
+TEST_CASE("secret_hash: random_token is URL-safe base64 of the requested length and unique",
+          "[secret_hash]") {
   CHECK(random_token(0).empty());
   CHECK(random_token(1).size() == 2);
   CHECK(random_token(2).size() == 3);
@@ -137,7 +142,7 @@ TEST_CASE("random_token is URL-safe base64 of the requested length and unique", 
   CHECK(seen.size() == 200);
 }
 
-TEST_CASE("sha256_hex matches the known digests", "[secret_hash]") {
+TEST_CASE("secret_hash: sha256_hex matches the known digests", "[secret_hash]") {
   CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
