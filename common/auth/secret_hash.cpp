@@ -4,11 +4,12 @@
 #include <charconv>
 #include <optional>
 #include <stdexcept>
-#include <vector>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include "common/auth/base64.hpp"
 
 namespace gpt_adapter::auth {
 namespace {
@@ -17,68 +18,10 @@ constexpr std::string_view scheme = "pbkdf2-sha256";
 constexpr std::size_t salt_bytes = 16;
 constexpr std::size_t hash_bytes = 32;
 
-constexpr std::string_view standard_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view url_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64_unpadded(const unsigned char* data, std::size_t size,
-                            std::string_view alphabet) {
-  std::string text;
-  text.reserve((size * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= size; i += 3) {
-    const unsigned group = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    text += alphabet[(group >> 18) & 63];
-    text += alphabet[(group >> 12) & 63];
-    text += alphabet[(group >> 6) & 63];
-    text += alphabet[group & 63];
-  }
-  if (size - i == 1) {
-    const unsigned group = data[i] << 16;
-    text += alphabet[(group >> 18) & 63];
-    text += alphabet[(group >> 12) & 63];
-  } else if (size - i == 2) {
-    const unsigned group = (data[i] << 16) | (data[i + 1] << 8);
-    text += alphabet[(group >> 18) & 63];
-    text += alphabet[(group >> 12) & 63];
-    text += alphabet[(group >> 6) & 63];
-  }
-  return text;
-}
-
-// Strict decoding of unpadded standard base64: only canonical encodings (unused trailing bits
-// zero) are accepted, so every stored string has exactly one byte sequence and back.
-std::optional<std::vector<unsigned char>> decode_base64_unpadded(std::string_view text) {
-  if (text.size() % 4 == 1) {
-    return std::nullopt;
-  }
-  std::vector<unsigned char> bytes;
-  bytes.reserve(text.size() * 3 / 4);
-  unsigned accumulator = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const auto position = standard_alphabet.find(c);
-    if (position == std::string_view::npos) {
-      return std::nullopt;
-    }
-    accumulator = (accumulator << 6) | static_cast<unsigned>(position);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes.push_back(static_cast<unsigned char>((accumulator >> bits) & 0xff));
-    }
-  }
-  if ((accumulator & ((1u << bits) - 1)) != 0) {
-    return std::nullopt;
-  }
-  return bytes;
-}
-
 struct encoded_hash {
   unsigned iterations;
-  std::vector<unsigned char> salt;
-  std::vector<unsigned char> hash;
+  std::string salt;
+  std::string hash;
 };
 
 std::optional<unsigned> parse_iterations(std::string_view text) {
@@ -112,8 +55,8 @@ std::optional<encoded_hash> parse_encoded(std::string_view encoded) {
     return std::nullopt;
   }
   const auto iterations = parse_iterations(parts[1]);
-  auto salt = decode_base64_unpadded(parts[2]);
-  auto hash = decode_base64_unpadded(parts[3]);
+  auto salt = decode_base64(parts[2], base64_alphabet::standard);
+  auto hash = decode_base64(parts[3], base64_alphabet::standard);
   if (!iterations || !salt || !hash || salt->size() < salt_bytes || salt->size() > 64 ||
       hash->size() != hash_bytes) {
     return std::nullopt;
@@ -121,11 +64,11 @@ std::optional<encoded_hash> parse_encoded(std::string_view encoded) {
   return encoded_hash{*iterations, std::move(*salt), std::move(*hash)};
 }
 
-std::array<unsigned char, hash_bytes> derive(std::string_view secret,
-                                             const std::vector<unsigned char>& salt,
+std::array<unsigned char, hash_bytes> derive(std::string_view secret, std::string_view salt,
                                              unsigned iterations) {
   std::array<unsigned char, hash_bytes> derived{};
-  if (PKCS5_PBKDF2_HMAC(secret.data(), static_cast<int>(secret.size()), salt.data(),
+  if (PKCS5_PBKDF2_HMAC(secret.data(), static_cast<int>(secret.size()),
+                        reinterpret_cast<const unsigned char*>(salt.data()),
                         static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(),
                         static_cast<int>(derived.size()), derived.data()) != 1) {
     throw std::runtime_error("PBKDF2-HMAC-SHA256 failed in OpenSSL");
@@ -133,10 +76,13 @@ std::array<unsigned char, hash_bytes> derive(std::string_view secret,
   return derived;
 }
 
-void fill_random(unsigned char* data, std::size_t size) {
-  if (size > 0 && RAND_bytes(data, static_cast<int>(size)) != 1) {
+std::string random_bytes(std::size_t size) {
+  std::string bytes(size, '\0');
+  if (size > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(size)) != 1) {
     throw std::runtime_error("the OpenSSL random generator failed");
   }
+  return bytes;
 }
 
 }  // namespace
@@ -147,12 +93,13 @@ std::string hash_secret(std::string_view secret, unsigned iterations) {
                                 std::to_string(min_iterations) + " and " +
                                 std::to_string(max_iterations));
   }
-  std::vector<unsigned char> salt(salt_bytes);
-  fill_random(salt.data(), salt.size());
+  const auto salt = random_bytes(salt_bytes);
   const auto derived = derive(secret, salt, iterations);
   return std::string(scheme) + '$' + std::to_string(iterations) + '$' +
-         base64_unpadded(salt.data(), salt.size(), standard_alphabet) + '$' +
-         base64_unpadded(derived.data(), derived.size(), standard_alphabet);
+         encode_base64(salt, base64_alphabet::standard) + '$' +
+         encode_base64(
+             std::string_view(reinterpret_cast<const char*>(derived.data()), derived.size()),
+             base64_alphabet::standard);
 }
 
 bool verify_secret(std::string_view secret, std::string_view encoded) {
@@ -174,23 +121,25 @@ bool needs_rehash(std::string_view encoded) {
 }
 
 std::string random_token(std::size_t bytes) {
-  std::vector<unsigned char> data(bytes);
-  fill_random(data.data(), data.size());
-  return base64_unpadded(data.data(), data.size(), url_alphabet);
+  return encode_base64url(random_bytes(bytes));
 }
 
-std::string sha256_hex(std::string_view text) {
+std::string sha256_digest(std::string_view text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned size = 0;
   if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed in OpenSSL");
   }
+  return std::string(reinterpret_cast<const char*>(digest.data()), size);
+}
+
+std::string sha256_hex(std::string_view text) {
   constexpr std::string_view hex = "0123456789abcdef";
   std::string result;
-  result.reserve(size * 2);
-  for (unsigned i = 0; i < size; ++i) {
-    result += hex[digest[i] >> 4];
-    result += hex[digest[i] & 0x0f];
+  for (const auto byte : sha256_digest(text)) {
+    const auto value = static_cast<unsigned char>(byte);
+    result += hex[value >> 4];
+    result += hex[value & 0x0f];
   }
   return result;
 }

@@ -34,6 +34,9 @@ bool needs_rehash(std::string_view encoded);
 // `bytes` bytes from the OpenSSL CSPRNG as URL-safe base64 without padding.
 std::string random_token(std::size_t bytes);
 
+// The 32-byte SHA-256 digest of `text`. Throws std::runtime_error if OpenSSL fails.
+std::string sha256_digest(std::string_view text);
+
 // Lower-case hex SHA-256 of `text`, for API keys and refresh tokens. Those are random_token()
 // values with at least 256 bits of entropy: no dictionary or brute force can reach them, so a
 // slow salted hash would only cost CPU on every request, and an unsalted digest lets the
