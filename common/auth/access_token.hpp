@@ -1,0 +1,75 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/auth/jws.hpp"
+#include "common/auth/scopes.hpp"
+#include "common/auth/signing_key.hpp"
+#include "common/auth/value_or_error.hpp"
+
+// Access tokens: JWTs (RFC 7519, claims after RFC 9068) signed by the active key of a key_set and
+// verified against the whole set. Pure: time is a parameter, so callers and tests control it.
+namespace gpt_adapter::auth {
+
+// What the issuer and every verifier agree on.
+struct access_token_settings {
+  std::string issuer;    // `iss`, pinned
+  std::string audience;  // `aud`, pinned
+  // Tolerated clock difference between replicas for exp, nbf and iat.
+  std::chrono::seconds leeway{30};
+  // Longer tokens are refused before anything is decoded.
+  std::size_t max_token_bytes = 4096;
+};
+
+// The claims of an access token. `token_use` is always "access": a refresh or any other token
+// signed by the same keys can never pass as one. (RFC 9068's header typ "at+jwt" would say the
+// same, but cpp-jwt 1.4 refuses any typ but "JWT", so the distinction lives in the claims.)
+struct access_token_claims {
+  std::string subject;    // `sub`: the end user, or the client itself for client credentials
+  std::string client_id;  // `client_id`
+  scope_set scopes;       // `scope`, space-separated
+  std::string token_id;   // `jti`
+  // `ver`: the application's token version when the token was issued; raising the version
+  // (secret reset, disabling) invalidates every older token.
+  std::int64_t token_version = 0;
+  std::chrono::sys_seconds issued_at{};                // `iat`
+  std::chrono::sys_seconds expires_at{};               // `exp`
+  std::optional<std::chrono::sys_seconds> not_before;  // `nbf`
+
+  bool operator==(const access_token_claims&) const = default;
+};
+
+// Claims for a new token: a fresh random jti (128 bits), iat `now`, exp `now + lifetime`.
+access_token_claims new_access_token_claims(std::string subject, std::string client_id,
+                                            scope_set scopes, std::int64_t token_version,
+                                            std::chrono::sys_seconds now,
+                                            std::chrono::seconds lifetime);
+
+// The compact JWT for `claims`, signed by the set's active key, with iss and aud from `settings`.
+std::string encode_access_token(const key_set& keys, const access_token_settings& settings,
+                                const access_token_claims& claims);
+
+// Verifies `token` as an access token at time `now`: the JWS checks of verify_jws, then
+// token_use "access", iss equal to the pinned issuer, aud equal to (or, as an array, containing)
+// the pinned audience, exp present and after now (minus leeway), nbf and iat not after now
+// (plus leeway), and sub, client_id, scope, jti and ver present with their JSON types.
+// Never throws.
+value_or_error<access_token_claims, token_failure> verify_access_token(
+    const key_set& keys, const access_token_settings& settings, std::string_view token,
+    std::chrono::sys_seconds now);
+
+enum class application_status { active, disabled };
+
+// The checks that need the application's current state (from the caller's cache): a disabled
+// application's tokens are refused, and so is a token older than the application's current token
+// version. std::nullopt when the token may be used.
+std::optional<token_failure> check_application_state(const access_token_claims& claims,
+                                                     application_status status,
+                                                     std::int64_t current_token_version);
+
+}  // namespace gpt_adapter::auth
