@@ -7,7 +7,7 @@
 
 namespace postgres = gpt_adapter::postgres;
 
-TEST_CASE("conninfo: URLs and key=value strings parse as libpq reads them", "[postgres]") {
+TEST_CASE("postgres conninfo: URLs and key=value strings parse as libpq reads them", "[postgres]") {
   const auto url = postgres::parse_conninfo(
       "postgresql://app:s3cret@db.example:6432/adapter?sslmode=require&application_name=api");
   CHECK(postgres::setting(url, "user") == "app");
@@ -22,14 +22,15 @@ TEST_CASE("conninfo: URLs and key=value strings parse as libpq reads them", "[po
   CHECK(postgres::describe_target(pairs) == "worker@10.0.0.7/adapter");
 }
 
-TEST_CASE("conninfo: the logged target never contains the password", "[postgres]") {
+TEST_CASE("postgres conninfo: the logged target never contains the password", "[postgres]") {
   const auto settings = postgres::parse_conninfo("postgresql://app:s3cret@db.example:6432/adapter");
   const auto target = postgres::describe_target(settings);
   CHECK(target == "app@db.example:6432/adapter");
   CHECK(target.find("s3cret") == std::string::npos);
 }
 
-TEST_CASE("conninfo: a string libpq cannot parse is refused without being echoed", "[postgres]") {
+TEST_CASE("postgres conninfo: a string libpq cannot parse is refused without being echoed",
+          "[postgres]") {
   try {
     postgres::parse_conninfo("host=db password hunter2");
     FAIL("parse_conninfo accepted a malformed string");
@@ -39,7 +40,7 @@ TEST_CASE("conninfo: a string libpq cannot parse is refused without being echoed
   CHECK_THROWS_AS(postgres::parse_conninfo("host=db no_such_option=1"), postgres::error);
 }
 
-TEST_CASE("conninfo: set_default adds a setting only when absent", "[postgres]") {
+TEST_CASE("postgres conninfo: set_default adds a setting only when absent", "[postgres]") {
   auto settings = postgres::parse_conninfo("host=db client_encoding=LATIN1");
   postgres::set_default(settings, "client_encoding", "UTF8");
   postgres::set_default(settings, "application_name", "gpt-adapter");
@@ -47,7 +48,8 @@ TEST_CASE("conninfo: set_default adds a setting only when absent", "[postgres]")
   CHECK(postgres::setting(settings, "application_name") == "gpt-adapter");
 }
 
-TEST_CASE("conninfo: only host names need a lookup, not addresses or socket paths", "[postgres]") {
+TEST_CASE("postgres conninfo: only host names need a lookup, not addresses or socket paths",
+          "[postgres]") {
   using names = std::vector<std::string>;
   CHECK(postgres::hosts_to_resolve(postgres::parse_conninfo(
             "host=db.internal,10.0.0.5,/var/run/postgresql,db.internal,::1")) ==
@@ -59,7 +61,7 @@ TEST_CASE("conninfo: only host names need a lookup, not addresses or socket path
             .empty());
 }
 
-TEST_CASE("conninfo: looked-up addresses are pinned with hostaddr, one entry per address",
+TEST_CASE("postgres conninfo: looked-up addresses are pinned with hostaddr, one entry per address",
           "[postgres]") {
   const std::map<std::string, std::vector<std::string>> addresses = {
       {"db", {"10.1.1.1", "fd00::2"}}};

@@ -9,7 +9,7 @@
 using gpt_adapter::postgres::split_sql_statements;
 using statements = std::vector<std::string>;
 
-TEST_CASE("sql script: statements split on semicolons, trimmed, the last may lack one",
+TEST_CASE("postgres sql script: statements split on semicolons, trimmed, the last may lack one",
           "[postgres]") {
   CHECK(
       split_sql_statements("CREATE TABLE a (id int);\n\n  INSERT INTO a VALUES (1) ;\nSELECT 1") ==
@@ -18,14 +18,14 @@ TEST_CASE("sql script: statements split on semicolons, trimmed, the last may lac
   CHECK(split_sql_statements(" ;; \n;").empty());
 }
 
-TEST_CASE("sql script: comment-only pieces are dropped, comments inside statements kept",
+TEST_CASE("postgres sql script: comment-only pieces are dropped, comments inside statements kept",
           "[postgres]") {
   CHECK(split_sql_statements("-- header; with a semicolon\nSELECT 1; -- trailing; note\n"
                              "/* block; /* nested; */ still comment; */") ==
         statements{"-- header; with a semicolon\nSELECT 1"});
 }
 
-TEST_CASE("sql script: semicolons inside literals, identifiers and bodies do not split",
+TEST_CASE("postgres sql script: semicolons inside literals, identifiers and bodies do not split",
           "[postgres]") {
   CHECK(split_sql_statements("SELECT 'a;b', 'it''s;', \"odd;name\" FROM t; SELECT 2") ==
         statements{"SELECT 'a;b', 'it''s;', \"odd;name\" FROM t", "SELECT 2"});
@@ -40,12 +40,13 @@ TEST_CASE("sql script: semicolons inside literals, identifiers and bodies do not
         statements{function, "DO $$ BEGIN NULL; END $$"});
 }
 
-TEST_CASE("sql script: parameters and identifiers with $ are not dollar quotes", "[postgres]") {
+TEST_CASE("postgres sql script: parameters and identifiers with $ are not dollar quotes",
+          "[postgres]") {
   CHECK(split_sql_statements("SELECT $1; SELECT a$b$ FROM t; SELECT 5") ==
         statements{"SELECT $1", "SELECT a$b$ FROM t", "SELECT 5"});
 }
 
-TEST_CASE("sql script: an unterminated quote or comment is an error", "[postgres]") {
+TEST_CASE("postgres sql script: an unterminated quote or comment is an error", "[postgres]") {
   CHECK_THROWS_AS(split_sql_statements("SELECT 'open; SELECT 1"), std::invalid_argument);
   CHECK_THROWS_AS(split_sql_statements("SELECT $$ open"), std::invalid_argument);
   CHECK_THROWS_AS(split_sql_statements("/* open"), std::invalid_argument);
