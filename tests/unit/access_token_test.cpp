@@ -109,7 +109,8 @@ boost::json::object decoded_object(const std::string& segment) {
 
 // Happy paths
 
-TEST_CASE("an HS256 access token verifies to the claims it was issued with", "[access_token]") {
+TEST_CASE("auth access_token: an HS256 access token verifies to the claims it was issued with",
+          "[access_token]") {
   const auto keys = only(hs_key());
   const auto claims = sample_claims();
   const auto token = encode_access_token(keys, settings, claims);
@@ -119,7 +120,8 @@ TEST_CASE("an HS256 access token verifies to the claims it was issued with", "[a
   CHECK(verified->token_id.size() == 22);
 }
 
-TEST_CASE("an RS256 access token verifies to the claims it was issued with", "[access_token]") {
+TEST_CASE("auth access_token: an RS256 access token verifies to the claims it was issued with",
+          "[access_token]") {
   const auto keys = only(rs_key());
   const auto claims = sample_claims();
   const auto verified =
@@ -128,7 +130,8 @@ TEST_CASE("an RS256 access token verifies to the claims it was issued with", "[a
   CHECK(verified.value() == claims);
 }
 
-TEST_CASE("an ES256 access token verifies to the claims it was issued with", "[access_token]") {
+TEST_CASE("auth access_token: an ES256 access token verifies to the claims it was issued with",
+          "[access_token]") {
   const auto keys = only(es_key());
   const auto claims = sample_claims();
   const auto token = encode_access_token(keys, settings, claims);
@@ -138,7 +141,8 @@ TEST_CASE("an ES256 access token verifies to the claims it was issued with", "[a
   CHECK(verified.value() == claims);
 }
 
-TEST_CASE("a token can be verified by a verify-only copy of the public key", "[access_token]") {
+TEST_CASE("auth access_token: a token can be verified by a verify-only copy of the public key",
+          "[access_token]") {
   const auto signer = rs_key();
   const auto token = encode_access_token(only(signer), settings, sample_claims());
   const auto verifier =
@@ -147,7 +151,8 @@ TEST_CASE("a token can be verified by a verify-only copy of the public key", "[a
   CHECK(outcome(keys, token) == "ok");
 }
 
-TEST_CASE("the token carries the documented header and claims", "[access_token]") {
+TEST_CASE("auth access_token: the token carries the documented header and claims",
+          "[access_token]") {
   auto claims = sample_claims();
   claims.scopes = {"memories:read", "memories:write"};
   claims.not_before = now - 5s;
@@ -178,13 +183,13 @@ TEST_CASE("the token carries the documented header and claims", "[access_token]"
   CHECK(verified.value() == claims);
 }
 
-TEST_CASE("every new token gets its own jti", "[access_token]") {
+TEST_CASE("auth access_token: every new token gets its own jti", "[access_token]") {
   CHECK(sample_claims().token_id != sample_claims().token_id);
 }
 
 // Algorithm attacks
 
-TEST_CASE("alg none without a signature is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: alg none without a signature is refused", "[access_token][attack]") {
   const auto keys = only(hs_key());
   const auto header =
       encoded(boost::json::object{{"alg", "none"}, {"kid", "hs-1"}, {"typ", "JWT"}});
@@ -195,7 +200,8 @@ TEST_CASE("alg none without a signature is refused", "[access_token][attack]") {
   CHECK(outcome(keys, without_kid + "." + payload + ".") == "wrong_algorithm");
 }
 
-TEST_CASE("alg none with the original signature kept is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: alg none with the original signature kept is refused",
+          "[access_token][attack]") {
   const auto keys = only(hs_key());
   auto parts = segments(encode_access_token(keys, settings, sample_claims()));
   for (const auto* alg : {"none", "None", "NONE", "nOnE", ""}) {
@@ -205,8 +211,9 @@ TEST_CASE("alg none with the original signature kept is refused", "[access_token
   }
 }
 
-TEST_CASE("an HMAC token keyed with the RSA public key is refused by an RS256 key set",
-          "[access_token][attack]") {
+TEST_CASE(
+    "auth access_token: an HMAC token keyed with the RSA public key is refused by an RS256 key set",
+    "[access_token][attack]") {
   const auto rs = rs_key();
   const auto keys = only(rs);
   const auto public_pem = rs.public_key_pem();
@@ -230,15 +237,16 @@ TEST_CASE("an HMAC token keyed with the RSA public key is refused by an RS256 ke
   CHECK(outcome(keys, attacker.signature()) == "unknown_key");
 }
 
-TEST_CASE("an HMAC token keyed with the EC public key is refused by an ES256 key set",
-          "[access_token][attack]") {
+TEST_CASE(
+    "auth access_token: an HMAC token keyed with the EC public key is refused by an ES256 key set",
+    "[access_token][attack]") {
   const auto es = es_key();
   const auto forged =
       signed_payload(signing_key::hs256("es-1", es.public_key_pem()), standard_payload());
   CHECK(outcome(only(es), forged) == "wrong_algorithm");
 }
 
-TEST_CASE("a header alg that differs from its key's algorithm is refused",
+TEST_CASE("auth access_token: a header alg that differs from its key's algorithm is refused",
           "[access_token][attack]") {
   const key_set keys({rs_key(), es_key()}, "rs-1");
   auto parts = segments(encode_access_token(keys, settings, sample_claims()));
@@ -251,7 +259,8 @@ TEST_CASE("a header alg that differs from its key's algorithm is refused",
   }
 }
 
-TEST_CASE("an unknown, missing or non-string kid is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: an unknown, missing or non-string kid is refused",
+          "[access_token][attack]") {
   const auto keys = only(hs_key());
   const auto payload = standard_payload();
   CHECK(outcome(keys, signed_payload(signing_key::hs256("hs-2", hmac_secret), payload)) ==
@@ -263,7 +272,7 @@ TEST_CASE("an unknown, missing or non-string kid is refused", "[access_token][at
   CHECK(outcome(keys, join(parts)) == "unknown_key");
 }
 
-TEST_CASE("a critical header extension is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: a critical header extension is refused", "[access_token][attack]") {
   const auto keys = only(hs_key());
   const auto payload = encoded(standard_payload());
   const auto header = encoded(boost::json::object{
@@ -274,7 +283,8 @@ TEST_CASE("a critical header extension is refused", "[access_token][attack]") {
 
 // Signature attacks
 
-TEST_CASE("a tampered payload with the signature unchanged is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: a tampered payload with the signature unchanged is refused",
+          "[access_token][attack]") {
   for (const auto& key : {hs_key(), rs_key(), es_key()}) {
     INFO(key.kid());
     const auto keys = only(key);
@@ -293,7 +303,7 @@ TEST_CASE("a tampered payload with the signature unchanged is refused", "[access
   }
 }
 
-TEST_CASE("a tampered signature is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: a tampered signature is refused", "[access_token][attack]") {
   for (const auto& key : {hs_key(), rs_key(), es_key()}) {
     INFO(key.kid());
     const auto keys = only(key);
@@ -313,8 +323,9 @@ TEST_CASE("a tampered signature is refused", "[access_token][attack]") {
   }
 }
 
-TEST_CASE("an HS256 token signed with another secret under the same kid is refused",
-          "[access_token][attack]") {
+TEST_CASE(
+    "auth access_token: an HS256 token signed with another secret under the same kid is refused",
+    "[access_token][attack]") {
   const auto forged = encode_access_token(only(signing_key::hs256("hs-1", hmac_secret + "-guess")),
                                           settings, sample_claims());
   CHECK(outcome(only(hs_key()), forged) == "bad_signature");
@@ -322,7 +333,8 @@ TEST_CASE("an HS256 token signed with another secret under the same kid is refus
 
 // Claim attacks
 
-TEST_CASE("an expired token is refused, with the leeway applied", "[access_token][attack]") {
+TEST_CASE("auth access_token: an expired token is refused, with the leeway applied",
+          "[access_token][attack]") {
   const auto keys = only(hs_key());
   const auto token = encode_access_token(keys, settings, sample_claims());
   CHECK(outcome(keys, token, now + 1h + 29s) == "ok");
@@ -334,7 +346,7 @@ TEST_CASE("an expired token is refused, with the leeway applied", "[access_token
   CHECK(outcome(keys, token, now + 1h, strict) == "expired");
 }
 
-TEST_CASE("a token that is not valid yet is refused, with the leeway applied",
+TEST_CASE("auth access_token: a token that is not valid yet is refused, with the leeway applied",
           "[access_token][attack]") {
   const auto keys = only(hs_key());
   auto claims = sample_claims();
@@ -351,7 +363,7 @@ TEST_CASE("a token that is not valid yet is refused, with the leeway applied",
   CHECK(outcome(keys, future, now + 1h - 30s) == "ok");
 }
 
-TEST_CASE("a token for another audience is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: a token for another audience is refused", "[access_token][attack]") {
   const auto keys = only(hs_key());
   auto other = settings;
   other.audience = "https://other-api.example.com";
@@ -372,7 +384,7 @@ TEST_CASE("a token for another audience is refused", "[access_token][attack]") {
   CHECK(outcome(keys, signed_payload(hs_key(), payload)) == "wrong_audience");
 }
 
-TEST_CASE("a token from another issuer is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: a token from another issuer is refused", "[access_token][attack]") {
   const auto keys = only(hs_key());
   auto other = settings;
   other.issuer = "https://evil.example.com";
@@ -387,7 +399,8 @@ TEST_CASE("a token from another issuer is refused", "[access_token][attack]") {
   CHECK(outcome(keys, signed_payload(hs_key(), payload)) == "wrong_issuer");
 }
 
-TEST_CASE("a refresh token presented as an access token is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: a refresh token presented as an access token is refused",
+          "[access_token][attack]") {
   const auto keys = only(hs_key());
   auto payload = standard_payload();
   CHECK(outcome(keys, signed_payload(hs_key(), payload)) == "ok");
@@ -401,7 +414,8 @@ TEST_CASE("a refresh token presented as an access token is refused", "[access_to
   CHECK(outcome(keys, signed_payload(hs_key(), payload)) == "wrong_token_use");
 }
 
-TEST_CASE("exp is required and every claim must have its JSON type", "[access_token][attack]") {
+TEST_CASE("auth access_token: exp is required and every claim must have its JSON type",
+          "[access_token][attack]") {
   const auto keys = only(hs_key());
   const std::vector<std::pair<std::string, boost::json::value>> replacements{
       {"exp", "1700003600"},
@@ -435,7 +449,7 @@ TEST_CASE("exp is required and every claim must have its JSON type", "[access_to
   }
 }
 
-TEST_CASE("extreme NumericDates do not overflow", "[access_token]") {
+TEST_CASE("auth access_token: extreme NumericDates do not overflow", "[access_token]") {
   const auto keys = only(hs_key());
   auto payload = standard_payload();
   payload["exp"] = std::numeric_limits<std::int64_t>::max();
@@ -447,7 +461,7 @@ TEST_CASE("extreme NumericDates do not overflow", "[access_token]") {
   CHECK(outcome(keys, signed_payload(hs_key(), payload)) == "not_yet_valid");
 }
 
-TEST_CASE("an empty scope claim verifies to no scopes", "[access_token]") {
+TEST_CASE("auth access_token: an empty scope claim verifies to no scopes", "[access_token]") {
   auto payload = standard_payload();
   payload["scope"] = "";
   const auto verified =
@@ -458,7 +472,8 @@ TEST_CASE("an empty scope claim verifies to no scopes", "[access_token]") {
 
 // Application state
 
-TEST_CASE("a token of a disabled application is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: a token of a disabled application is refused",
+          "[access_token][attack]") {
   const auto verified =
       verify_access_token(only(hs_key()), settings,
                           encode_access_token(only(hs_key()), settings, sample_claims()), now);
@@ -469,7 +484,8 @@ TEST_CASE("a token of a disabled application is refused", "[access_token][attack
   CHECK(refused->error == token_error::application_disabled);
 }
 
-TEST_CASE("a token older than a secret reset is refused", "[access_token][attack]") {
+TEST_CASE("auth access_token: a token older than a secret reset is refused",
+          "[access_token][attack]") {
   auto claims = sample_claims();
   claims.token_version = 3;
   CHECK_FALSE(check_application_state(claims, application_status::active, 2));
@@ -481,7 +497,8 @@ TEST_CASE("a token older than a secret reset is refused", "[access_token][attack
 
 // Malformed input
 
-TEST_CASE("an oversized token is refused before it is decoded", "[access_token][attack]") {
+TEST_CASE("auth access_token: an oversized token is refused before it is decoded",
+          "[access_token][attack]") {
   const auto keys = only(hs_key());
   CHECK(outcome(keys, std::string(4097, 'a')) == "too_large");
   auto payload = standard_payload();
@@ -494,7 +511,8 @@ TEST_CASE("an oversized token is refused before it is decoded", "[access_token][
   CHECK(outcome(keys, large, now, generous) == "ok");
 }
 
-TEST_CASE("malformed tokens are refused without throwing", "[access_token][attack]") {
+TEST_CASE("auth access_token: malformed tokens are refused without throwing",
+          "[access_token][attack]") {
   const auto keys = only(hs_key());
   const auto valid = encode_access_token(keys, settings, sample_claims());
   const auto parts = segments(valid);
@@ -539,8 +557,9 @@ TEST_CASE("malformed tokens are refused without throwing", "[access_token][attac
 
 // Rotation
 
-TEST_CASE("rotation: an old key verifies its tokens until it is removed from the set",
-          "[access_token]") {
+TEST_CASE(
+    "auth access_token: rotation: an old key verifies its tokens until it is removed from the set",
+    "[access_token]") {
   const auto old_key =
       signing_key::from_private_pem("rs-2023", signing_algorithm::rs256, rsa_pem());
   const auto new_key =
@@ -571,7 +590,7 @@ TEST_CASE("rotation: an old key verifies its tokens until it is removed from the
 
 // Interoperability
 
-TEST_CASE("cpp-jwt accepts the tokens this module signs", "[access_token]") {
+TEST_CASE("auth access_token: cpp-jwt accepts the tokens this module signs", "[access_token]") {
   using namespace jwt::params;
   const auto rs = rs_key();
   const auto es = es_key();
@@ -604,7 +623,7 @@ TEST_CASE("cpp-jwt accepts the tokens this module signs", "[access_token]") {
   }
 }
 
-TEST_CASE("tokens signed by cpp-jwt verify here", "[access_token]") {
+TEST_CASE("auth access_token: tokens signed by cpp-jwt verify here", "[access_token]") {
   const auto rs = rs_key();
   const auto es = es_key();
   const std::vector<std::tuple<signing_key, std::string, std::string>> cases{

@@ -6,7 +6,8 @@
 
 using namespace gpt_adapter::auth;
 
-TEST_CASE("encode_base64 matches the RFC 4648 test vectors without padding", "[base64]") {
+TEST_CASE("auth base64: encode_base64 matches the RFC 4648 test vectors without padding",
+          "[base64]") {
   CHECK(encode_base64("", base64_alphabet::standard).empty());
   CHECK(encode_base64("f", base64_alphabet::standard) == "Zg");
   CHECK(encode_base64("fo", base64_alphabet::standard) == "Zm8");
@@ -16,7 +17,8 @@ TEST_CASE("encode_base64 matches the RFC 4648 test vectors without padding", "[b
   CHECK(encode_base64("foobar", base64_alphabet::standard) == "Zm9vYmFy");
 }
 
-TEST_CASE("the two alphabets differ only in the characters for 62 and 63", "[base64]") {
+TEST_CASE("auth base64: the two alphabets differ only in the characters for 62 and 63",
+          "[base64]") {
   const std::string bytes{'\xfb', '\xff', '\xbf'};
   CHECK(encode_base64(bytes, base64_alphabet::standard) == "+/+/");
   CHECK(encode_base64url(bytes) == "-_-_");
@@ -25,7 +27,7 @@ TEST_CASE("the two alphabets differ only in the characters for 62 and 63", "[bas
   CHECK_FALSE(decode_base64("-_-_", base64_alphabet::standard));
 }
 
-TEST_CASE("decode_base64 round-trips every byte value", "[base64]") {
+TEST_CASE("auth base64: decode_base64 round-trips every byte value", "[base64]") {
   std::string bytes;
   for (int i = 0; i < 256; ++i) {
     bytes += static_cast<char>(i);
@@ -38,7 +40,7 @@ TEST_CASE("decode_base64 round-trips every byte value", "[base64]") {
   }
 }
 
-TEST_CASE("decode_base64 refuses non-canonical text, stray characters and bad lengths",
+TEST_CASE("auth base64: decode_base64 refuses non-canonical text, stray characters and bad lengths",
           "[base64]") {
   CHECK(decode_base64url("Zg") == "f");
   CHECK_FALSE(decode_base64url("Zh"));  // unused bits set: a second spelling of "f"
@@ -49,7 +51,8 @@ TEST_CASE("decode_base64 refuses non-canonical text, stray characters and bad le
   CHECK_FALSE(decode_base64url(std::string("Zm\0v", 4)));
 }
 
-TEST_CASE("padding is refused by default and optional only when asked for", "[base64]") {
+TEST_CASE("auth base64: padding is refused by default and optional only when asked for",
+          "[base64]") {
   CHECK_FALSE(decode_base64url("Zg=="));
   CHECK_FALSE(decode_base64("Zm8=", base64_alphabet::standard));
   CHECK(decode_base64("Zg==", base64_alphabet::standard, base64_padding::optional) == "f");

@@ -14,12 +14,13 @@ constexpr std::string_view rfc_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJ
 
 }  // namespace
 
-TEST_CASE("S256 reproduces the RFC 7636 Appendix B example", "[pkce]") {
+TEST_CASE("auth pkce: S256 reproduces the RFC 7636 Appendix B example", "[pkce]") {
   CHECK(s256_code_challenge(rfc_verifier) == rfc_challenge);
   CHECK(verify_code_verifier(rfc_verifier, rfc_challenge, pkce_method::s256));
 }
 
-TEST_CASE("S256 refuses another verifier, a plain comparison and a tampered challenge", "[pkce]") {
+TEST_CASE("auth pkce: S256 refuses another verifier, a plain comparison and a tampered challenge",
+          "[pkce]") {
   std::string other(rfc_verifier);
   other.back() = 'j';
   CHECK_FALSE(verify_code_verifier(other, rfc_challenge, pkce_method::s256));
@@ -31,7 +32,7 @@ TEST_CASE("S256 refuses another verifier, a plain comparison and a tampered chal
   CHECK_FALSE(verify_code_verifier(rfc_verifier, rfc_verifier, pkce_method::s256));
 }
 
-TEST_CASE("plain compares verifier and challenge exactly", "[pkce]") {
+TEST_CASE("auth pkce: plain compares verifier and challenge exactly", "[pkce]") {
   CHECK(verify_code_verifier(rfc_verifier, rfc_verifier, pkce_method::plain));
   CHECK_FALSE(verify_code_verifier(rfc_verifier, rfc_challenge, pkce_method::plain));
   std::string longer(rfc_verifier);
@@ -39,7 +40,7 @@ TEST_CASE("plain compares verifier and challenge exactly", "[pkce]") {
   CHECK_FALSE(verify_code_verifier(rfc_verifier, longer, pkce_method::plain));
 }
 
-TEST_CASE("a code verifier is 43 to 128 unreserved characters", "[pkce]") {
+TEST_CASE("auth pkce: a code verifier is 43 to 128 unreserved characters", "[pkce]") {
   CHECK(is_valid_code_verifier(std::string(43, 'a')));
   CHECK(is_valid_code_verifier(std::string(128, '~')));
   CHECK(is_valid_code_verifier("ABCXYZabcxyz0189-._~ABCXYZabcxyz0189-._~abc"));
@@ -53,14 +54,15 @@ TEST_CASE("a code verifier is 43 to 128 unreserved characters", "[pkce]") {
   CHECK_FALSE(is_valid_code_verifier(""));
 }
 
-TEST_CASE("a malformed verifier never verifies, even against its own challenge", "[pkce]") {
+TEST_CASE("auth pkce: a malformed verifier never verifies, even against its own challenge",
+          "[pkce]") {
   const std::string short_verifier(42, 'a');
   CHECK_FALSE(
       verify_code_verifier(short_verifier, s256_code_challenge(short_verifier), pkce_method::s256));
   CHECK_FALSE(verify_code_verifier(short_verifier, short_verifier, pkce_method::plain));
 }
 
-TEST_CASE("an S256 challenge is the 43-character base64url of 32 bytes", "[pkce]") {
+TEST_CASE("auth pkce: an S256 challenge is the 43-character base64url of 32 bytes", "[pkce]") {
   CHECK(is_valid_code_challenge(rfc_challenge, pkce_method::s256));
   CHECK_FALSE(is_valid_code_challenge(std::string(rfc_challenge) + "=", pkce_method::s256));
   CHECK_FALSE(is_valid_code_challenge(rfc_challenge.substr(1), pkce_method::s256));
@@ -77,7 +79,7 @@ TEST_CASE("an S256 challenge is the 43-character base64url of 32 bytes", "[pkce]
   CHECK_FALSE(is_valid_code_challenge("short", pkce_method::plain));
 }
 
-TEST_CASE("method names are S256 and plain, case-sensitively", "[pkce]") {
+TEST_CASE("auth pkce: method names are S256 and plain, case-sensitively", "[pkce]") {
   CHECK(parse_pkce_method("S256") == pkce_method::s256);
   CHECK(parse_pkce_method("plain") == pkce_method::plain);
   CHECK_FALSE(parse_pkce_method("s256"));

@@ -14,7 +14,8 @@ const std::string openai_pattern(chat_openai_callback_pattern);
 
 }  // namespace
 
-TEST_CASE("an exact registration matches only the identical string", "[redirect_uri]") {
+TEST_CASE("auth redirect_uri: an exact registration matches only the identical string",
+          "[redirect_uri]") {
   const std::string registered = "https://client.example.com/oauth/callback?tenant=a";
   CHECK(redirect_uri_matches(registered, registered));
   CHECK_FALSE(redirect_uri_matches("https://client.example.com/oauth/callback", registered));
@@ -35,7 +36,8 @@ TEST_CASE("an exact registration matches only the identical string", "[redirect_
   CHECK_FALSE(redirect_uri_matches("", registered));
 }
 
-TEST_CASE("a '*' in any other registration is a literal character", "[redirect_uri]") {
+TEST_CASE("auth redirect_uri: a '*' in any other registration is a literal character",
+          "[redirect_uri]") {
   const std::string registered = "https://client.example.com/*/callback";
   CHECK(redirect_uri_matches(registered, registered));
   CHECK_FALSE(redirect_uri_matches("https://client.example.com/a/callback", registered));
@@ -45,7 +47,8 @@ TEST_CASE("a '*' in any other registration is a literal character", "[redirect_u
                                    "https://*.com/aip/*/oauth/callback"));
 }
 
-TEST_CASE("the ChatGPT callback patterns accept one GPT id segment", "[redirect_uri]") {
+TEST_CASE("auth redirect_uri: the ChatGPT callback patterns accept one GPT id segment",
+          "[redirect_uri]") {
   CHECK(redirect_uri_matches("https://chatgpt.com/aip/g-abc123DEF456_x/oauth/callback",
                              chatgpt_pattern));
   CHECK(
@@ -59,7 +62,8 @@ TEST_CASE("the ChatGPT callback patterns accept one GPT id segment", "[redirect_
       redirect_uri_matches("https://chatgpt.com/aip/g-abc123/oauth/callback", openai_pattern));
 }
 
-TEST_CASE("the ChatGPT callback patterns refuse everything but a plain GPT id", "[redirect_uri]") {
+TEST_CASE("auth redirect_uri: the ChatGPT callback patterns refuse everything but a plain GPT id",
+          "[redirect_uri]") {
   const std::vector<std::string> attempts{
       "https://chatgpt.com/aip/g-1/../evil/oauth/callback",
       "https://chatgpt.com/aip/../oauth/callback",
@@ -93,7 +97,8 @@ TEST_CASE("the ChatGPT callback patterns refuse everything but a plain GPT id", 
   }
 }
 
-TEST_CASE("fragments, user information and control characters never match", "[redirect_uri]") {
+TEST_CASE("auth redirect_uri: fragments, user information and control characters never match",
+          "[redirect_uri]") {
   for (const std::string uri :
        {"https://client.example.com/cb#fragment", "https://user@client.example.com/cb",
         "https://user:pass@client.example.com/cb", "https://client.example.com/c b",
@@ -107,7 +112,7 @@ TEST_CASE("fragments, user information and control characters never match", "[re
   CHECK(redirect_uri_matches(with_at, with_at));
 }
 
-TEST_CASE("an overlong URI never matches", "[redirect_uri]") {
+TEST_CASE("auth redirect_uri: an overlong URI never matches", "[redirect_uri]") {
   const auto uri = "https://client.example.com/" + std::string(2001, 'a');
   CHECK_FALSE(redirect_uri_matches(uri, uri));
   const auto longest = "https://client.example.com/" + std::string(2000 - 27, 'a');
@@ -115,7 +120,7 @@ TEST_CASE("an overlong URI never matches", "[redirect_uri]") {
   CHECK(redirect_uri_matches(longest, longest));
 }
 
-TEST_CASE("redirect_uri_allowed tries every registration", "[redirect_uri]") {
+TEST_CASE("auth redirect_uri: redirect_uri_allowed tries every registration", "[redirect_uri]") {
   const std::vector<std::string> registered{"https://client.example.com/cb", chatgpt_pattern};
   CHECK(redirect_uri_allowed("https://client.example.com/cb", registered));
   CHECK(redirect_uri_allowed("https://chatgpt.com/aip/g-42/oauth/callback", registered));

@@ -6,7 +6,7 @@
 
 using namespace gpt_adapter::auth;
 
-TEST_CASE("canonical_scope knows both scopes and the seeds' aliases, case-sensitively",
+TEST_CASE("auth scopes: canonical_scope knows both scopes and the seeds' aliases, case-sensitively",
           "[scopes]") {
   CHECK(canonical_scope("memories:read") == "memories:read");
   CHECK(canonical_scope("memories:write") == "memories:write");
@@ -17,14 +17,16 @@ TEST_CASE("canonical_scope knows both scopes and the seeds' aliases, case-sensit
   CHECK_FALSE(canonical_scope(""));
 }
 
-TEST_CASE("parse_scopes normalises aliases into a sorted set without duplicates", "[scopes]") {
+TEST_CASE("auth scopes: parse_scopes normalises aliases into a sorted set without duplicates",
+          "[scopes]") {
   const auto parsed = parse_scopes("memory:write memories:read memories:write");
   REQUIRE(parsed);
   CHECK(parsed.value() == scope_set{"memories:read", "memories:write"});
   CHECK(format_scopes(parsed.value()) == "memories:read memories:write");
 }
 
-TEST_CASE("parse_scopes tolerates extra spaces and yields nothing for a blank string", "[scopes]") {
+TEST_CASE("auth scopes: parse_scopes tolerates extra spaces and yields nothing for a blank string",
+          "[scopes]") {
   const auto spaced = parse_scopes("  memories:read   memory:read ");
   REQUIRE(spaced);
   CHECK(spaced.value() == scope_set{"memories:read"});
@@ -37,7 +39,7 @@ TEST_CASE("parse_scopes tolerates extra spaces and yields nothing for a blank st
   CHECK(blank->empty());
 }
 
-TEST_CASE("parse_scopes names the first unknown scope", "[scopes]") {
+TEST_CASE("auth scopes: parse_scopes names the first unknown scope", "[scopes]") {
   const auto parsed = parse_scopes("memories:read admin memories:delete");
   REQUIRE_FALSE(parsed);
   CHECK(parsed.error().scope == "admin");
@@ -49,7 +51,7 @@ TEST_CASE("parse_scopes names the first unknown scope", "[scopes]") {
   CHECK(commas.error().scope == "memories:read,memories:write");
 }
 
-TEST_CASE("an unknown scope's description is safe to send back", "[scopes]") {
+TEST_CASE("auth scopes: an unknown scope's description is safe to send back", "[scopes]") {
   const auto parsed = parse_scopes(std::string("a\"b\\c\x01\xff") + std::string(100, 'x'));
   REQUIRE_FALSE(parsed);
   const auto description = parsed.error().description();
@@ -61,7 +63,7 @@ TEST_CASE("an unknown scope's description is safe to send back", "[scopes]") {
   }
 }
 
-TEST_CASE("scopes_within is the subset relation", "[scopes]") {
+TEST_CASE("auth scopes: scopes_within is the subset relation", "[scopes]") {
   const scope_set both{"memories:read", "memories:write"};
   const scope_set read{"memories:read"};
   const scope_set write{"memories:write"};
@@ -73,12 +75,12 @@ TEST_CASE("scopes_within is the subset relation", "[scopes]") {
   CHECK_FALSE(scopes_within(read, {}));
 }
 
-TEST_CASE("format_scopes of nothing is the empty string", "[scopes]") {
+TEST_CASE("auth scopes: format_scopes of nothing is the empty string", "[scopes]") {
   CHECK(format_scopes({}).empty());
   CHECK(format_scopes({"memories:write"}) == "memories:write");
 }
 
-TEST_CASE("known_scopes lists the canonical scopes in sorted order", "[scopes]") {
+TEST_CASE("auth scopes: known_scopes lists the canonical scopes in sorted order", "[scopes]") {
   REQUIRE(known_scopes.size() == 2);
   CHECK(known_scopes[0] == "memories:read");
   CHECK(known_scopes[1] == "memories:write");

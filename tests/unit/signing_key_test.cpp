@@ -55,7 +55,8 @@ boost::json::object parse_object(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("algorithm names round-trip and none is not an algorithm", "[signing_key]") {
+TEST_CASE("auth signing_key: algorithm names round-trip and none is not an algorithm",
+          "[signing_key]") {
   for (const auto algorithm :
        {signing_algorithm::hs256, signing_algorithm::rs256, signing_algorithm::es256}) {
     CHECK(parse_signing_algorithm(signing_algorithm_name(algorithm)) == algorithm);
@@ -66,7 +67,8 @@ TEST_CASE("algorithm names round-trip and none is not an algorithm", "[signing_k
   CHECK_FALSE(parse_signing_algorithm(""));
 }
 
-TEST_CASE("each algorithm signs and verifies, and refuses another input", "[signing_key]") {
+TEST_CASE("auth signing_key: each algorithm signs and verifies, and refuses another input",
+          "[signing_key]") {
   const auto key = GENERATE(as<int>{}, 0, 1, 2);
   const auto signer = key == 0 ? signing_key::hs256("hs", hmac_secret)
                       : key == 1
@@ -84,7 +86,7 @@ TEST_CASE("each algorithm signs and verifies, and refuses another input", "[sign
   CHECK_FALSE(signer.verify("header.payload", flipped));
 }
 
-TEST_CASE("signature sizes follow RFC 7518", "[signing_key]") {
+TEST_CASE("auth signing_key: signature sizes follow RFC 7518", "[signing_key]") {
   CHECK(signing_key::hs256("hs", hmac_secret).sign("x").size() == 32);
   CHECK(signing_key::from_private_pem("rs", signing_algorithm::rs256, rsa_pem()).sign("x").size() ==
         256);
@@ -93,7 +95,7 @@ TEST_CASE("signature sizes follow RFC 7518", "[signing_key]") {
         64);
 }
 
-TEST_CASE("an ES256 key refuses a DER-encoded signature", "[signing_key]") {
+TEST_CASE("auth signing_key: an ES256 key refuses a DER-encoded signature", "[signing_key]") {
   const auto key = signing_key::from_private_pem("es", signing_algorithm::es256, ec_pem());
   const auto jose = key.sign("input");
   // The same r and s as DER: SEQUENCE of two INTEGERs (with a leading zero if the top bit is set).
@@ -112,8 +114,10 @@ TEST_CASE("an ES256 key refuses a DER-encoded signature", "[signing_key]") {
   CHECK_FALSE(key.verify("input", der));
 }
 
-TEST_CASE("a verify-only key verifies its private counterpart's signatures but cannot sign",
-          "[signing_key]") {
+TEST_CASE(
+    "auth signing_key: a verify-only key verifies its private counterpart's signatures but cannot "
+    "sign",
+    "[signing_key]") {
   const auto private_key = signing_key::from_private_pem("rs", signing_algorithm::rs256, rsa_pem());
   const auto public_key =
       signing_key::from_public_pem("rs", signing_algorithm::rs256, private_key.public_key_pem());
@@ -127,13 +131,14 @@ TEST_CASE("a verify-only key verifies its private counterpart's signatures but c
   CHECK(ec_public.verify("input", ec_private.sign("input")));
 }
 
-TEST_CASE("HMAC verification depends on the secret", "[signing_key]") {
+TEST_CASE("auth signing_key: HMAC verification depends on the secret", "[signing_key]") {
   const auto key = signing_key::hs256("hs", hmac_secret);
   const auto other = signing_key::hs256("hs", hmac_secret + "!");
   CHECK_FALSE(other.verify("input", key.sign("input")));
 }
 
-TEST_CASE("key material that does not fit its algorithm is refused", "[signing_key]") {
+TEST_CASE("auth signing_key: key material that does not fit its algorithm is refused",
+          "[signing_key]") {
   CHECK_THROWS_AS(signing_key::hs256("hs", std::string(31, 'k')), std::invalid_argument);
   CHECK_NOTHROW(signing_key::hs256("hs", std::string(32, 'k')));
   CHECK_THROWS_AS(signing_key::from_private_pem("rs", signing_algorithm::rs256,
@@ -160,20 +165,22 @@ TEST_CASE("key material that does not fit its algorithm is refused", "[signing_k
                   std::invalid_argument);
 }
 
-TEST_CASE("an encrypted private key is refused without asking for a passphrase", "[signing_key]") {
+TEST_CASE("auth signing_key: an encrypted private key is refused without asking for a passphrase",
+          "[signing_key]") {
   CHECK_THROWS_AS(
       signing_key::from_private_pem("rs", signing_algorithm::rs256, encrypted_pem(rsa_pem())),
       std::invalid_argument);
 }
 
-TEST_CASE("a key id is 1 to 128 printable ASCII characters", "[signing_key]") {
+TEST_CASE("auth signing_key: a key id is 1 to 128 printable ASCII characters", "[signing_key]") {
   CHECK_THROWS_AS(signing_key::hs256("", hmac_secret), std::invalid_argument);
   CHECK_THROWS_AS(signing_key::hs256("a b", hmac_secret), std::invalid_argument);
   CHECK_THROWS_AS(signing_key::hs256(std::string(129, 'k'), hmac_secret), std::invalid_argument);
   CHECK_NOTHROW(signing_key::hs256(std::string(128, 'k'), hmac_secret));
 }
 
-TEST_CASE("a key set needs unique kids and an active key that can sign", "[signing_key]") {
+TEST_CASE("auth signing_key: a key set needs unique kids and an active key that can sign",
+          "[signing_key]") {
   const auto rs = signing_key::from_private_pem("rs", signing_algorithm::rs256, rsa_pem());
   const auto rs_public =
       signing_key::from_public_pem("rs-old", signing_algorithm::rs256, rs.public_key_pem());
@@ -193,8 +200,9 @@ TEST_CASE("a key set needs unique kids and an active key that can sign", "[signi
   CHECK_THROWS_AS(key_set({hs, rs_public}, "rs-old"), std::invalid_argument);
 }
 
-TEST_CASE("the JWKS publishes the RSA and EC public keys and never an HMAC secret",
-          "[signing_key]") {
+TEST_CASE(
+    "auth signing_key: the JWKS publishes the RSA and EC public keys and never an HMAC secret",
+    "[signing_key]") {
   const auto rs = signing_key::from_private_pem("rs-2024", signing_algorithm::rs256, rsa_pem());
   const auto es = signing_key::from_private_pem("es-2024", signing_algorithm::es256, ec_pem());
   const auto hs = signing_key::hs256("hs-2024", hmac_secret);
@@ -236,7 +244,7 @@ TEST_CASE("the JWKS publishes the RSA and EC public keys and never an HMAC secre
   CHECK(ec.size() == 7);  // kty, kid, use, alg, crv, x, y: no d
 }
 
-TEST_CASE("the published EC point is the key's public point", "[signing_key]") {
+TEST_CASE("auth signing_key: the published EC point is the key's public point", "[signing_key]") {
   const auto es = signing_key::from_private_pem("es", signing_algorithm::es256, ec_pem());
   const auto jwk = *es.public_jwk();
   // SubjectPublicKeyInfo of a P-256 key ends with the uncompressed point 04 || x || y.

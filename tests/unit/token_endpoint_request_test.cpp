@@ -27,7 +27,8 @@ std::string outcome(std::string_view content_type, std::string_view body,
 
 }  // namespace
 
-TEST_CASE("form_url_decode handles escapes and '+' as a space", "[token_request]") {
+TEST_CASE("auth token_request: form_url_decode handles escapes and '+' as a space",
+          "[token_request]") {
   CHECK(form_url_decode("a+b%20c%2Bd%25") == "a b c+d%");
   CHECK(form_url_decode("%e2%82%AC") == "\xe2\x82\xac");
   CHECK(form_url_decode("") == "");
@@ -38,7 +39,8 @@ TEST_CASE("form_url_decode handles escapes and '+' as a space", "[token_request]
   CHECK_FALSE(form_url_decode("%+1"));
 }
 
-TEST_CASE("a ChatGPT code exchange with client_secret_post parses", "[token_request]") {
+TEST_CASE("auth token_request: a ChatGPT code exchange with client_secret_post parses",
+          "[token_request]") {
   const auto parsed = parse_token_request(
       form,
       "grant_type=authorization_code&code=abc-123&redirect_uri=https%3A%2F%2Fchatgpt.com%2Faip%2F"
@@ -55,8 +57,9 @@ TEST_CASE("a ChatGPT code exchange with client_secret_post parses", "[token_requ
   CHECK_FALSE(parsed->scope);
 }
 
-TEST_CASE("a refresh with client_secret_basic parses, with urlencoded credentials",
-          "[token_request]") {
+TEST_CASE(
+    "auth token_request: a refresh with client_secret_basic parses, with urlencoded credentials",
+    "[token_request]") {
   const auto header = basic("client%3A1:p%40ss+word%3A");
   const auto parsed = parse_token_request("application/x-www-form-urlencoded; charset=UTF-8",
                                           "grant_type=refresh_token&refresh_token=rt-1", header);
@@ -68,7 +71,8 @@ TEST_CASE("a refresh with client_secret_basic parses, with urlencoded credential
   CHECK(parsed->auth_method == client_auth_method::basic);
 }
 
-TEST_CASE("Basic credentials are accepted padded or not, with any scheme case", "[token_request]") {
+TEST_CASE("auth token_request: Basic credentials are accepted padded or not, with any scheme case",
+          "[token_request]") {
   const std::string body = "grant_type=client_credentials";
   const auto unpadded = "Basic " + encode_base64("client-1:secret1", base64_alphabet::standard);
   REQUIRE(basic("client-1:secret1") != unpadded);
@@ -78,7 +82,8 @@ TEST_CASE("Basic credentials are accepted padded or not, with any scheme case", 
   CHECK(outcome(form, body, "BASIC  " + encode_base64("c:s", base64_alphabet::standard)) == "ok");
 }
 
-TEST_CASE("a public client names itself with client_id only", "[token_request]") {
+TEST_CASE("auth token_request: a public client names itself with client_id only",
+          "[token_request]") {
   const auto parsed = parse_token_request(
       form, "grant_type=authorization_code&code=c&client_id=public-1&code_verifier=v",
       std::nullopt);
@@ -88,7 +93,8 @@ TEST_CASE("a public client names itself with client_id only", "[token_request]")
   CHECK(parsed->code_verifier == "v");
 }
 
-TEST_CASE("an empty scope is distinguishable from an absent one", "[token_request]") {
+TEST_CASE("auth token_request: an empty scope is distinguishable from an absent one",
+          "[token_request]") {
   const auto empty =
       parse_token_request(form, "grant_type=client_credentials&scope=", basic("client-1:secret"));
   REQUIRE(empty);
@@ -107,7 +113,7 @@ TEST_CASE("an empty scope is distinguishable from an absent one", "[token_reques
   CHECK_FALSE(absent->scope);
 }
 
-TEST_CASE("a JSON body parses like a form", "[token_request]") {
+TEST_CASE("auth token_request: a JSON body parses like a form", "[token_request]") {
   const auto parsed = parse_token_request(
       "application/json",
       R"({"grant_type":"client_credentials","client_id":"client-1","client_secret":"s","scope":"","extra":1})",
@@ -121,7 +127,7 @@ TEST_CASE("a JSON body parses like a form", "[token_request]") {
         "ok");
 }
 
-TEST_CASE("a JSON body must be an object of strings", "[token_request]") {
+TEST_CASE("auth token_request: a JSON body must be an object of strings", "[token_request]") {
   CHECK(outcome("application/json", R"({"grant_type":"client_credentials","client_id":1})") ==
         "invalid_request");
   CHECK(outcome("application/json", R"(["grant_type"])") == "invalid_request");
@@ -132,7 +138,7 @@ TEST_CASE("a JSON body must be an object of strings", "[token_request]") {
   CHECK(outcome("application/json", nested) == "invalid_request");
 }
 
-TEST_CASE("other media types are refused", "[token_request]") {
+TEST_CASE("auth token_request: other media types are refused", "[token_request]") {
   const std::string body = "grant_type=client_credentials&client_id=c&client_secret=s";
   CHECK(outcome("text/plain", body) == "invalid_request");
   CHECK(outcome("", body) == "invalid_request");
@@ -140,7 +146,8 @@ TEST_CASE("other media types are refused", "[token_request]") {
   CHECK(outcome("Application/X-WWW-Form-Urlencoded", body) == "ok");
 }
 
-TEST_CASE("credentials in both the header and the body are refused", "[token_request]") {
+TEST_CASE("auth token_request: credentials in both the header and the body are refused",
+          "[token_request]") {
   const auto header = basic("client-1:secret");
   const auto both = parse_token_request(
       form, "grant_type=client_credentials&client_id=client-1&client_secret=secret", header);
@@ -154,7 +161,7 @@ TEST_CASE("credentials in both the header and the body are refused", "[token_req
         "invalid_request");
 }
 
-TEST_CASE("a duplicated parameter is refused", "[token_request]") {
+TEST_CASE("auth token_request: a duplicated parameter is refused", "[token_request]") {
   CHECK(outcome(form, "grant_type=client_credentials&client_id=c&client_id=c") ==
         "invalid_request");
   CHECK(outcome(form, "grant_type=client_credentials&grant_type=client_credentials&client_id=c") ==
@@ -170,7 +177,7 @@ TEST_CASE("a duplicated parameter is refused", "[token_request]") {
   CHECK(duplicated.error().description.find('x') == std::string::npos);
 }
 
-TEST_CASE("grant_type is required and must be supported", "[token_request]") {
+TEST_CASE("auth token_request: grant_type is required and must be supported", "[token_request]") {
   const auto header = basic("client-1:secret");
   CHECK(outcome(form, "", header) == "invalid_request");
   CHECK(outcome(form, "grant_type=", header) == "invalid_request");
@@ -181,7 +188,7 @@ TEST_CASE("grant_type is required and must be supported", "[token_request]") {
   CHECK(outcome(form, "grant_type=Client_Credentials", header) == "unsupported_grant_type");
 }
 
-TEST_CASE("each grant requires its own parameters", "[token_request]") {
+TEST_CASE("auth token_request: each grant requires its own parameters", "[token_request]") {
   const auto header = basic("client-1:secret");
   CHECK(outcome(form, "grant_type=authorization_code&redirect_uri=x", header) == "invalid_request");
   CHECK(outcome(form, "grant_type=authorization_code&code=", header) == "invalid_request");
@@ -190,7 +197,8 @@ TEST_CASE("each grant requires its own parameters", "[token_request]") {
   CHECK(outcome(form, "grant_type=client_credentials", header) == "ok");
 }
 
-TEST_CASE("malformed client authentication is invalid_client", "[token_request]") {
+TEST_CASE("auth token_request: malformed client authentication is invalid_client",
+          "[token_request]") {
   const std::string body = "grant_type=client_credentials";
   CHECK(outcome(form, body) == "invalid_client");
   CHECK(outcome(form, body + "&client_secret=s") == "invalid_client");
@@ -207,7 +215,8 @@ TEST_CASE("malformed client authentication is invalid_client", "[token_request]"
   CHECK(oauth_error_status(parsed.error().code) == 401);
 }
 
-TEST_CASE("undecodable escapes and control characters are refused", "[token_request]") {
+TEST_CASE("auth token_request: undecodable escapes and control characters are refused",
+          "[token_request]") {
   const auto header = basic("client-1:secret");
   CHECK(outcome(form, "grant_type=client_credentials&scope=%zz", header) == "invalid_request");
   CHECK(outcome(form, "grant_type=client_credentials&scope=a%", header) == "invalid_request");
@@ -220,7 +229,8 @@ TEST_CASE("undecodable escapes and control characters are refused", "[token_requ
   CHECK(outcome(form, "grant_type=client_credentials&state=%00", header) == "ok");
 }
 
-TEST_CASE("empty pairs and valueless parameters are tolerated", "[token_request]") {
+TEST_CASE("auth token_request: empty pairs and valueless parameters are tolerated",
+          "[token_request]") {
   const auto parsed = parse_token_request(
       form, "&grant_type=refresh_token&&refresh_token=rt&code_verifier&", basic("c:s"));
   REQUIRE(parsed);
@@ -228,7 +238,8 @@ TEST_CASE("empty pairs and valueless parameters are tolerated", "[token_request]
   CHECK(parsed->code_verifier.empty());
 }
 
-TEST_CASE("error codes have their RFC 6749 names and statuses", "[token_request]") {
+TEST_CASE("auth token_request: error codes have their RFC 6749 names and statuses",
+          "[token_request]") {
   CHECK(oauth_error_name(oauth_error_code::invalid_request) == "invalid_request");
   CHECK(oauth_error_name(oauth_error_code::invalid_client) == "invalid_client");
   CHECK(oauth_error_name(oauth_error_code::invalid_grant) == "invalid_grant");
