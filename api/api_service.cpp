@@ -1,8 +1,9 @@
 #include "api/api_service.hpp"
 
+#include <chrono>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <chrono>
 
 #include "api/api_settings.hpp"
 #include "common/http/health_routes.hpp"
@@ -39,13 +40,6 @@ int run_api_service() {
 
   auto server = std::make_shared<http::server>(context, settings.listener, routes, metrics);
   server->start();
-  logging::info("api listening",
-                {{"host", settings.listener.host},
-                 {"port", server->port()},
-                 {"threads", settings.listener.threads},
-                 {"startup_ms", std::chrono::duration<double, std::milli>(
-                                    std::chrono::steady_clock::now() - started)
-                                    .count()}});
 
   boost::asio::steady_timer readiness_delay(context);
   service::stop_signals signals(context, [&](int signal_number) {
@@ -60,10 +54,18 @@ int run_api_service() {
       server->shutdown(settings.common.shutdown.drain_timeout, [&] {
         logging::info("drained; stopping");
         dependencies.stop();
-        context.stop();
+        signals.cancel();
       });
     });
   });
+
+  // Logged once SIGTERM is handled, so a supervisor that saw it may stop us cleanly.
+  logging::info("api listening", {{"host", settings.listener.host},
+                                  {"port", server->port()},
+                                  {"threads", settings.listener.threads},
+                                  {"startup_ms", std::chrono::duration<double, std::milli>(
+                                                     std::chrono::steady_clock::now() - started)
+                                                     .count()}});
 
   service::run_threads(context, settings.listener.threads);
   logging::info("api stopped");

@@ -1,8 +1,8 @@
 #include "api/api_settings.hpp"
 
-#include <openssl/rand.h>
-
 #include <stdexcept>
+
+#include <openssl/rand.h>
 
 namespace gpt_adapter::api {
 namespace {

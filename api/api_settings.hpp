@@ -9,8 +9,8 @@ namespace gpt_adapter::api {
 
 struct signing_settings {
   std::string algorithm = "HS256";  // JWT_ALGORITHM
-  std::string secret;  // JWT_SECRET_KEY, or generated in dev mode
-  bool ephemeral = false;  // generated at start-up: tokens die with the process
+  std::string secret;               // JWT_SECRET_KEY, or generated in dev mode
+  bool ephemeral = false;           // generated at start-up: tokens die with the process
   std::chrono::minutes access_token_lifetime{60};  // JWT_EXPIRATION_MINUTES
 };
 

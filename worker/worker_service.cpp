@@ -1,7 +1,8 @@
 #include "worker/worker_service.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
+
+#include <boost/asio/io_context.hpp>
 
 #include "common/http/health_routes.hpp"
 #include "common/http/server.hpp"
@@ -33,21 +34,22 @@ int run_worker_service() {
                                     .metrics = &metrics});
   auto ops_server = std::make_shared<http::server>(context, settings.ops_listener, routes, metrics);
   ops_server->start();
-  logging::info("worker started",
-                {{"ops_host", settings.ops_listener.host},
-                 {"ops_port", ops_server->port()},
-                 {"startup_ms", std::chrono::duration<double, std::milli>(
-                                    std::chrono::steady_clock::now() - started)
-                                    .count()}});
 
   service::stop_signals signals(context, [&](int signal_number) {
     shutting_down->store(true);
     logging::info("shutdown requested", {{"signal", signal_number}});
     ops_server->shutdown(settings.common.shutdown.drain_timeout, [&] {
       dependencies.stop();
-      context.stop();
+      signals.cancel();
     });
   });
+
+  // Logged once SIGTERM is handled, so a supervisor that saw it may stop us cleanly.
+  logging::info("worker started", {{"ops_host", settings.ops_listener.host},
+                                   {"ops_port", ops_server->port()},
+                                   {"startup_ms", std::chrono::duration<double, std::milli>(
+                                                      std::chrono::steady_clock::now() - started)
+                                                      .count()}});
 
   service::run_threads(context, settings.ops_listener.threads);
   logging::info("worker stopped");

@@ -127,8 +127,8 @@ std::string env_reader::string_or(std::string_view name, std::string_view fallba
   return optional_string(name).value_or(std::string(fallback));
 }
 
-std::int64_t env_reader::integer_or(std::string_view name, std::int64_t fallback,
-                                    std::int64_t min, std::int64_t max) const {
+std::int64_t env_reader::integer_or(std::string_view name, std::int64_t fallback, std::int64_t min,
+                                    std::int64_t max) const {
   const auto value = optional_string(name);
   if (!value) {
     return fallback;
@@ -137,8 +137,9 @@ std::int64_t env_reader::integer_or(std::string_view name, std::int64_t fallback
   std::int64_t parsed = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
   if (error != std::errc{} || end != text.data() + text.size() || parsed < min || parsed > max) {
-    throw config_error(std::string(name) + "=\"" + *value + "\" is invalid: expected an integer from " +
-                       std::to_string(min) + " to " + std::to_string(max));
+    throw config_error(std::string(name) + "=\"" + *value +
+                       "\" is invalid: expected an integer from " + std::to_string(min) + " to " +
+                       std::to_string(max));
   }
   return parsed;
 }

@@ -51,9 +51,8 @@ database_settings read_database_settings(const env_reader& env) {
                        ") is invalid: expected at most DATABASE_POOL_MAX (" +
                        std::to_string(settings.pool_max) + ")");
   }
-  settings.connect_timeout =
-      env.millis_or("DATABASE_CONNECT_TIMEOUT_MS", milliseconds(5000), milliseconds(100),
-                    milliseconds(120000));
+  settings.connect_timeout = env.millis_or("DATABASE_CONNECT_TIMEOUT_MS", milliseconds(5000),
+                                           milliseconds(100), milliseconds(120000));
   settings.query_timeout = env.millis_or("DATABASE_QUERY_TIMEOUT_MS", milliseconds(30000),
                                          milliseconds(100), milliseconds(3600000));
   return settings;
@@ -72,12 +71,12 @@ common_settings read_common_settings(const env_reader& env) {
   }
   settings.redis.command_timeout = env.millis_or("REDIS_COMMAND_TIMEOUT_MS", milliseconds(2000),
                                                  milliseconds(10), milliseconds(600000));
-  settings.shutdown.readiness_delay = env.millis_or(
-      "SHUTDOWN_READINESS_DELAY_MS", milliseconds(0), milliseconds(0), milliseconds(600000));
+  settings.shutdown.readiness_delay = env.millis_or("SHUTDOWN_READINESS_DELAY_MS", milliseconds(0),
+                                                    milliseconds(0), milliseconds(600000));
   settings.shutdown.drain_timeout = env.millis_or("SHUTDOWN_DRAIN_TIMEOUT_MS", milliseconds(20000),
                                                   milliseconds(0), milliseconds(3600000));
-  settings.readiness_check_timeout = env.millis_or(
-      "READINESS_CHECK_TIMEOUT_MS", milliseconds(1000), milliseconds(10), milliseconds(60000));
+  settings.readiness_check_timeout = env.millis_or("READINESS_CHECK_TIMEOUT_MS", milliseconds(1000),
+                                                   milliseconds(10), milliseconds(60000));
   return settings;
 }
 
@@ -87,7 +86,8 @@ http_listener_settings read_http_listener_settings(const env_reader& env,
                                                    unsigned short default_port) {
   http_listener_settings settings;
   settings.host = env.string_or(host_variable, "0.0.0.0");
-  settings.port = static_cast<unsigned short>(env.integer_or(port_variable, default_port, 0, 65535));
+  settings.port =
+      static_cast<unsigned short>(env.integer_or(port_variable, default_port, 0, 65535));
   const auto cpus = std::max<unsigned>(1, std::thread::hardware_concurrency());
   settings.threads = static_cast<std::size_t>(env.integer_or("WORKERS", cpus, 1, 256));
   settings.read_timeout = env.millis_or("HTTP_READ_TIMEOUT_MS", milliseconds(30000),

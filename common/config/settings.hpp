@@ -3,8 +3,9 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
-#include <spdlog/common.h>
 #include <string>
+
+#include <spdlog/common.h>
 
 #include "common/config/env_reader.hpp"
 #include "common/logging/logger.hpp"
@@ -14,20 +15,20 @@
 namespace gpt_adapter::config {
 
 struct logging_settings {
-  spdlog::level::level_enum level = spdlog::level::info;  // LOG_LEVEL
+  spdlog::level::level_enum level = spdlog::level::info;         // LOG_LEVEL
   logging::output_format format = logging::output_format::json;  // LOG_FORMAT
 };
 
 struct database_settings {
-  std::string url;  // DATABASE_URL
-  std::size_t pool_min = 5;  // DATABASE_POOL_MIN
-  std::size_t pool_max = 20;  // DATABASE_POOL_MAX
+  std::string url;                                  // DATABASE_URL
+  std::size_t pool_min = 5;                         // DATABASE_POOL_MIN
+  std::size_t pool_max = 20;                        // DATABASE_POOL_MAX
   std::chrono::milliseconds connect_timeout{5000};  // DATABASE_CONNECT_TIMEOUT_MS
-  std::chrono::milliseconds query_timeout{30000};  // DATABASE_QUERY_TIMEOUT_MS
+  std::chrono::milliseconds query_timeout{30000};   // DATABASE_QUERY_TIMEOUT_MS
 };
 
 struct redis_settings {
-  std::string url;  // REDIS_URL
+  std::string url;                                  // REDIS_URL
   std::chrono::milliseconds command_timeout{2000};  // REDIS_COMMAND_TIMEOUT_MS
 };
 
@@ -36,12 +37,12 @@ struct http_listener_settings {
   unsigned short port = 0;
   std::size_t threads = 1;
   std::chrono::milliseconds read_timeout{30000};  // HTTP_READ_TIMEOUT_MS
-  std::size_t header_limit = 16 * 1024;  // HTTP_HEADER_LIMIT_BYTES
-  std::size_t body_limit = 1024 * 1024;  // HTTP_BODY_LIMIT_BYTES
+  std::size_t header_limit = std::size_t{16} * 1024;           // HTTP_HEADER_LIMIT_BYTES
+  std::size_t body_limit = std::size_t{1024} * 1024;           // HTTP_BODY_LIMIT_BYTES
 };
 
 struct shutdown_settings {
-  std::chrono::milliseconds readiness_delay{0};  // SHUTDOWN_READINESS_DELAY_MS
+  std::chrono::milliseconds readiness_delay{0};    // SHUTDOWN_READINESS_DELAY_MS
   std::chrono::milliseconds drain_timeout{20000};  // SHUTDOWN_DRAIN_TIMEOUT_MS
 };
 

@@ -1,5 +1,7 @@
 #include "common/http/health_routes.hpp"
 
+#include <ctime>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,7 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
-#include <ctime>
 
 namespace gpt_adapter::http {
 namespace {
@@ -82,21 +83,19 @@ void add_health_routes(router& routes, health_options options) {
   auto shared = std::make_shared<const health_options>(std::move(options));
 
   routes.add(verb::get, "/health", [](request_context& context) -> net::awaitable<response> {
-    co_return json_response(bhttp::status::ok,
-                            {{"status", "healthy"},
-                             {"version", GPT_ADAPTER_VERSION},
-                             {"timestamp", utc_now_rfc3339()}},
-                            context.message.version());
+    co_return json_response(
+        bhttp::status::ok,
+        {{"status", "healthy"}, {"version", GPT_ADAPTER_VERSION}, {"timestamp", utc_now_rfc3339()}},
+        context.message.version());
   });
 
   routes.add(verb::get, "/health/ready",
              [shared](request_context& context) -> net::awaitable<response> {
                boost::json::object dependencies;
                if (shared->shutting_down && shared->shutting_down->load()) {
-                 co_return json_response(
-                     bhttp::status::service_unavailable,
-                     {{"status", "not_ready"}, {"reason", "shutting_down"}},
-                     context.message.version());
+                 co_return json_response(bhttp::status::service_unavailable,
+                                         {{"status", "not_ready"}, {"reason", "shutting_down"}},
+                                         context.message.version());
                }
                const auto results = co_await probe_all(shared->dependencies, shared->check_timeout);
                bool ready = true;
@@ -111,13 +110,14 @@ void add_health_routes(router& routes, health_options options) {
              });
 
   if (shared->metrics != nullptr) {
-    routes.add(verb::get, "/metrics", [shared](request_context& context) -> net::awaitable<response> {
-      response answer{bhttp::status::ok, context.message.version()};
-      answer.set(bhttp::field::content_type, metrics::exposition_content_type);
-      answer.body() = shared->metrics->expose();
-      answer.prepare_payload();
-      co_return answer;
-    });
+    routes.add(verb::get, "/metrics",
+               [shared](request_context& context) -> net::awaitable<response> {
+                 response answer{bhttp::status::ok, context.message.version()};
+                 answer.set(bhttp::field::content_type, metrics::exposition_content_type);
+                 answer.body() = shared->metrics->expose();
+                 answer.prepare_payload();
+                 co_return answer;
+               });
   }
 }
 

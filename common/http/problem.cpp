@@ -10,8 +10,8 @@ response make_problem_response(const problem& details, std::string_view instance
   namespace bhttp = boost::beast::http;
   boost::json::object body = details.extensions;
   body["type"] = details.type;
-  body["title"] = details.title.empty() ? std::string(bhttp::obsolete_reason(details.status))
-                                        : details.title;
+  body["title"] =
+      details.title.empty() ? std::string(bhttp::obsolete_reason(details.status)) : details.title;
   body["status"] = static_cast<int>(details.status);
   if (!details.detail.empty()) {
     body["detail"] = details.detail;

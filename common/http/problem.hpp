@@ -1,11 +1,12 @@
 #pragma once
 
+#include <stdexcept>
+#include <string>
+
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/object.hpp>
-#include <stdexcept>
-#include <string>
 
 // The one error type of every HTTP surface: RFC 9457 problem details
 // (`application/problem+json`), always carrying the request id.
@@ -16,8 +17,8 @@ using response = boost::beast::http::response<boost::beast::http::string_body>;
 struct problem {
   boost::beast::http::status status = boost::beast::http::status::internal_server_error;
   std::string type = "about:blank";
-  std::string title;   // defaults to the status reason phrase
-  std::string detail;  // what went wrong for this request, safe to show to the caller
+  std::string title;               // defaults to the status reason phrase
+  std::string detail;              // what went wrong for this request, safe to show to the caller
   boost::json::object extensions;  // e.g. "errors" for field validation
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Allow, Retry-After
 };

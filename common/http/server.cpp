@@ -1,6 +1,10 @@
 #include "common/http/server.hpp"
 
+#include <system_error>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -15,7 +19,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <system_error>
 
 #include "common/http/request_id.hpp"
 #include "common/logging/logger.hpp"
@@ -31,6 +34,8 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 struct server::connection {
   explicit connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
+  // Emitted at the drain deadline: cancels whatever the connection's coroutine awaits.
+  net::cancellation_signal cancel;
   bool busy = false;  // a request is being read, handled or answered; touched on the strand only
 };
 
@@ -112,7 +117,8 @@ net::awaitable<void> server::accept_loop() {
       connections_.insert(conn);
     }
     connections_open_.inc();
-    net::co_spawn(conn->stream.get_executor(), serve(conn), net::detached);
+    net::co_spawn(conn->stream.get_executor(), serve(conn),
+                  net::bind_cancellation_slot(conn->cancel.slot(), net::detached));
   }
 }
 
@@ -125,8 +131,10 @@ net::awaitable<void> server::serve(std::shared_ptr<connection> conn) {
 
   // Answers a request that could not be read completely; the connection closes after it.
   auto refuse = [&](bhttp::status status, std::string detail) -> net::awaitable<void> {
-    auto answer = make_problem_response(problem{.status = status, .detail = std::move(detail)},
-                                        "", generate_request_id(), 11);
+    const auto request_id = generate_request_id();
+    auto answer = make_problem_response(problem{.status = status, .detail = std::move(detail)}, "",
+                                        request_id, 11);
+    answer.set("X-Request-ID", request_id);
     answer.keep_alive(false);
     stream.expires_after(settings_.read_timeout);
     co_await bhttp::async_write(stream, answer, use_tuple);
@@ -140,10 +148,14 @@ net::awaitable<void> server::serve(std::shared_ptr<connection> conn) {
     auto [header_error, header_bytes] =
         co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (header_error) {
-      if (header_error == bhttp::error::header_limit) {
-        co_await refuse(bhttp::status::request_header_fields_too_large,
-                        "Request headers exceed " + std::to_string(settings_.header_limit) +
-                            " bytes.");
+      if (header_error == bhttp::error::body_limit) {
+        // The parser checks a declared Content-Length against the limit with the headers.
+        co_await refuse(bhttp::status::payload_too_large,
+                        "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
+      } else if (header_error == bhttp::error::header_limit) {
+        co_await refuse(
+            bhttp::status::request_header_fields_too_large,
+            "Request headers exceed " + std::to_string(settings_.header_limit) + " bytes.");
       } else if (!is_quiet_disconnect(header_error) &&
                  header_error.category() ==
                      bhttp::make_error_code(bhttp::error::bad_target).category()) {
@@ -222,8 +234,7 @@ net::awaitable<response> server::dispatch(request& message, const std::string& r
     }
     answer = make_problem_response(details, path, request_id, message.version());
   } else {
-    request_context context{message, request_id, path, query, std::move(match.path_params),
-                            remote};
+    request_context context{message, request_id, path, query, std::move(match.path_params), remote};
     std::exception_ptr failure;
     try {
       answer = co_await match.found->handle(context);
@@ -231,9 +242,9 @@ net::awaitable<response> server::dispatch(request& message, const std::string& r
       answer = make_problem_response(refused.details(), path, request_id, message.version());
     } catch (const std::exception& unexpected) {
       failure = std::current_exception();
-      logging::error("request failed", {{"request_id", request_id},
-                                        {"route", route_label},
-                                        {"error", unexpected.what()}});
+      logging::error(
+          "request failed",
+          {{"request_id", request_id}, {"route", route_label}, {"error", unexpected.what()}});
     }
     if (failure) {
       answer = make_problem_response(
@@ -280,6 +291,9 @@ void server::close_idle_connections(bool force) {
   std::lock_guard lock(connections_mutex_);
   for (const auto& conn : connections_) {
     net::post(conn->stream.get_executor(), [conn, force] {
+      if (force) {
+        conn->cancel.emit(net::cancellation_type::terminal);
+      }
       if (force || !conn->busy) {
         boost::system::error_code ignored;
         conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -320,6 +334,17 @@ void server::shutdown(std::chrono::milliseconds deadline, std::function<void()> 
         logging::warn("drain deadline passed, closing remaining connections",
                       {{"connections", self->open_connections()}});
         self->close_idle_connections(true);
+        // Handlers still running (waiting on a dependency, say) do not hold the exit: what they
+        // await is cancelled, their connections are closed, and the owner may stop the
+        // dependencies now so that nothing else is left waiting.
+        std::function<void()> drained;
+        {
+          std::lock_guard lock(self->connections_mutex_);
+          drained = std::exchange(self->on_drained_, nullptr);
+        }
+        if (drained) {
+          drained();
+        }
       }
     });
   });

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <chrono>
 #include <ctime>
 #include <memory>
 #include <mutex>
+
+#include <boost/json/serialize.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -60,8 +61,9 @@ const boost::json::value& redacted(std::string_view name, const boost::json::val
 
 bool is_sensitive_field(std::string_view name) {
   std::string lowered(name);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) {
+    return c == '-' ? '_' : static_cast<char>(std::tolower(c));
+  });
   static constexpr std::array<std::string_view, 8> markers = {
       "authorization", "password", "secret", "token", "api_key", "apikey", "cookie", "credential"};
   return std::any_of(markers.begin(), markers.end(), [&](std::string_view marker) {
@@ -105,7 +107,9 @@ void init(std::string service, spdlog::level::level_enum level, output_format fo
   s.format = format;
 }
 
-bool enabled(spdlog::level::level_enum level) { return current_logger()->should_log(level); }
+bool enabled(spdlog::level::level_enum level) {
+  return current_logger()->should_log(level);
+}
 
 void write(spdlog::level::level_enum level, std::string_view message, fields extra) {
   auto logger = current_logger();
@@ -130,7 +134,9 @@ std::string render_json_line(std::string_view timestamp, std::string_view level,
   line["service"] = service;
   line["message"] = message;
   for (const auto& [name, value] : extra) {
-    line[name] = redacted(name, value);
+    // A field may not replace the standard keys that log pipelines index on.
+    const bool reserved = line.contains(name);
+    line[reserved ? "field_" + std::string(name) : std::string(name)] = redacted(name, value);
   }
   return boost::json::serialize(line);
 }

@@ -1,12 +1,13 @@
 #pragma once
 
-#include <boost/json/value.hpp>
-#include <boost/json/value_from.hpp>
 #include <initializer_list>
-#include <spdlog/common.h>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+#include <spdlog/common.h>
 
 // Structured logging on spdlog: one JSON object per line on stdout (timestamp, level, service,
 // message and fields such as request_id, app_id, job_id), or readable text when asked.

@@ -36,9 +36,10 @@ std::vector<http::dependency_check> readiness_checks(const dependencies& targets
        [database = targets.database](std::chrono::milliseconds timeout)
            -> boost::asio::awaitable<bool> { co_return co_await database->ping(timeout); }},
       {"redis",
-       [redis = targets.redis](std::chrono::milliseconds timeout) -> boost::asio::awaitable<bool> {
-         const auto answer = co_await redis->command({"PING"}, timeout);
-         co_return answer.type == redis::reply::kind::status && answer.text == "PONG";
+       [client = targets.redis](std::chrono::milliseconds timeout) -> boost::asio::awaitable<bool> {
+         std::vector<std::string> ping{"PING"};  // named: GCC 12 miscompiles a braced list here
+         const auto answer = co_await client->command(std::move(ping), timeout);
+         co_return answer.type == redis::reply::kind::status&& answer.text == "PONG";
        }},
   };
 }

@@ -1,8 +1,9 @@
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "common/config/settings.hpp"
 #include "common/http/health_routes.hpp"

@@ -35,6 +35,11 @@ stop_signals::stop_signals(boost::asio::io_context& context, std::function<void(
   wait();
 }
 
+void stop_signals::cancel() {
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+}
+
 void stop_signals::wait() {
   signals_.async_wait([this](const boost::system::error_code& error, int signal_number) {
     if (error) {

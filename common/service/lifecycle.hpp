@@ -1,9 +1,10 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <functional>
 #include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 // What every executable shares about starting and stopping.
 namespace gpt_adapter::service {
@@ -24,6 +25,8 @@ void run_threads(boost::asio::io_context& context, std::size_t threads);
 class stop_signals {
  public:
   stop_signals(boost::asio::io_context& context, std::function<void(int)> on_signal);
+  // Stops listening, so the io_context can run out of work and return.
+  void cancel();
 
  private:
   void wait();

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/run-local.sh and bench/*.sh (sourced, not run): throwaway PostgreSQL and
 # Redis servers on loopback, and process bookkeeping so everything started is stopped on exit.
 

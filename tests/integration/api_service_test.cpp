@@ -1,8 +1,12 @@
+#include <array>
 #include <signal.h>
+#include <thread>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <thread>
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/prometheus_text.hpp"
@@ -35,6 +39,41 @@ std::string dependency_state(const http_reply& reply, const char* name) {
 double requests_in_flight(unsigned short port) {
   const auto metrics = parse_prometheus_text(http_get(port, "/metrics").body);
   return metrics.value("http_requests_in_flight").value_or(0);
+}
+
+// Blocks the Redis server for `seconds` (DEBUG SLEEP), as a stalled dependency would.
+void freeze_redis(const redis_server& redis, int seconds) {
+  child_process cli({.argv = {"/usr/bin/redis-cli", "-p", std::to_string(redis.port()), "DEBUG",
+                              "SLEEP", std::to_string(seconds)}});
+  cli.wait_exit(std::chrono::seconds(seconds + 10));
+}
+
+// Whether Redis answers a PING on a fresh connection within `timeout`.
+bool redis_answers_within(unsigned short port, std::chrono::milliseconds timeout) {
+  boost::asio::io_context context;
+  boost::beast::tcp_stream stream(context);
+  const std::string ping = "PING\r\n";
+  std::array<char, 16> answer{};
+  bool answered = false;
+  // tcp_stream's expiry covers asynchronous operations only.
+  stream.expires_after(timeout);
+  stream.async_connect(
+      {boost::asio::ip::make_address("127.0.0.1"), port}, [&](boost::system::error_code error) {
+        if (error) {
+          return;
+        }
+        boost::asio::async_write(
+            stream, boost::asio::buffer(ping), [&](boost::system::error_code error, std::size_t) {
+              if (error) {
+                return;
+              }
+              stream.async_read_some(
+                  boost::asio::buffer(answer),
+                  [&](boost::system::error_code error, std::size_t) { answered = !error; });
+            });
+      });
+  context.run();
+  return answered;
 }
 
 }  // namespace
@@ -116,7 +155,8 @@ TEST_CASE("API enforces header and body limits", "[integration][api]") {
 
   SECTION("declared body over the limit is a 413 problem") {
     const auto reply = http_request(
-        api.port(), {.method = bhttp::verb::post, .target = "/health", .body = std::string(4096, 'x')});
+        api.port(),
+        {.method = bhttp::verb::post, .target = "/health", .body = std::string(4096, 'x')});
     check_problem(reply, 413);
   }
 
@@ -125,9 +165,9 @@ TEST_CASE("API enforces header and body limits", "[integration][api]") {
     std::string chunk(3000, 'y');
     char size[16];
     std::snprintf(size, sizeof(size), "%zx", chunk.size());
-    const auto reply = connection.raw(
-        "POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
-        std::string(size) + "\r\n" + chunk + "\r\n0\r\n\r\n");
+    const auto reply =
+        connection.raw("POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                       std::string(size) + "\r\n" + chunk + "\r\n0\r\n\r\n");
     check_problem(reply, 413);
   }
 
@@ -227,12 +267,9 @@ TEST_CASE("API shuts down gracefully on SIGTERM", "[integration][api]") {
     http_connection idle(api.port());
     REQUIRE(idle.request({.target = "/health"}).status == 200);
 
-    // Redis busy in a script makes the readiness probe take its full timeout: a slow request.
-    std::thread freeze([&] {
-      child_process cli({.argv = {"/usr/bin/redis-cli", "-p", std::to_string(redis.port()),
-                                  "DEBUG", "SLEEP", "3"}});
-      cli.wait_exit(10s);
-    });
+    // Frozen Redis makes the readiness probe take its full timeout: a slow request.
+    std::thread freeze([&] { freeze_redis(redis, 3); });
+    REQUIRE(wait_until([&] { return !redis_answers_within(redis.port(), 100ms); }, 5s));
     http_reply slow;
     std::thread caller([&] { slow = http_get(api.port(), "/health/ready"); });
     // The scrape itself is one request in flight; the slow readiness call is the other.
@@ -252,11 +289,8 @@ TEST_CASE("API shuts down gracefully on SIGTERM", "[integration][api]") {
     environment["SHUTDOWN_DRAIN_TIMEOUT_MS"] = "300";
     service_process api(api_binary, environment, "API_PORT");
     REQUIRE(api.wait_healthy(15s));
-    std::thread freeze([&] {
-      child_process cli({.argv = {"/usr/bin/redis-cli", "-p", std::to_string(redis.port()),
-                                  "DEBUG", "SLEEP", "4"}});
-      cli.wait_exit(10s);
-    });
+    std::thread freeze([&] { freeze_redis(redis, 4); });
+    REQUIRE(wait_until([&] { return !redis_answers_within(redis.port(), 100ms); }, 5s));
     std::thread caller([&] {
       try {
         http_get(api.port(), "/health/ready");
@@ -267,7 +301,9 @@ TEST_CASE("API shuts down gracefully on SIGTERM", "[integration][api]") {
     REQUIRE(wait_until([&] { return requests_in_flight(api.port()) >= 2; }, 5s));
     const auto signalled = std::chrono::steady_clock::now();
     api.process().signal(SIGTERM);
-    CHECK(api.process().wait_exit(3s) == 0);
+    const auto status = api.process().wait_exit(3s);
+    INFO(api.output());
+    CHECK(status == 0);
     CHECK(std::chrono::steady_clock::now() - signalled < 3s);
     caller.join();
     freeze.join();
@@ -322,7 +358,9 @@ TEST_CASE("API refuses bad configuration at start-up, naming the variable", "[in
                        .environment = environment,
                        .unset_environment = {"JWT_SECRET_KEY"},
                        .output_file = dir.path() / "output.log"});
-    REQUIRE(wait_until([&] { return api.output().find("EPHEMERAL") != std::string::npos; }, 10s));
+    REQUIRE(
+        wait_until([&] { return api.output().find("api listening") != std::string::npos; }, 10s));
+    CHECK(api.output().find("EPHEMERAL") != std::string::npos);
     CHECK(api.running());
     CHECK(api.stop() == 0);
   }

@@ -1,5 +1,7 @@
 #include "tests/support/http_client.hpp"
 
+#include <cctype>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -9,7 +11,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
-#include <cctype>
 
 namespace gpt_adapter::testing {
 
@@ -46,7 +47,9 @@ std::string http_reply::header(const std::string& lower_case_name) const {
   return found == headers.end() ? std::string() : found->second;
 }
 
-boost::json::value http_reply::json() const { return boost::json::parse(body); }
+boost::json::value http_reply::json() const {
+  return boost::json::parse(body);
+}
 
 http_connection::http_connection(unsigned short port) : state_(std::make_unique<state>()) {
   state_->stream.expires_after(std::chrono::seconds(10));

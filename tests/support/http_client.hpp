@@ -1,11 +1,13 @@
 #pragma once
 
-#include <boost/beast/http/verb.hpp>
-#include <boost/json/value.hpp>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
 
 namespace gpt_adapter::testing {
 

@@ -1,21 +1,20 @@
 #include "tests/support/process.hpp"
 
 #include <arpa/inet.h>
+#include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <netinet/in.h>
 #include <pwd.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
 #include <random>
+#include <signal.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <system_error>
 #include <thread>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -117,10 +116,11 @@ child_process::child_process(process_options options) : options_(std::move(optio
   }
   int output_fd = -1;
   if (options_.output_file) {
-    output_fd = ::open(options_.output_file->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                       0644);
+    output_fd =
+        ::open(options_.output_file->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (output_fd < 0) {
-      throw std::system_error(errno, std::generic_category(), "open " + options_.output_file->string());
+      throw std::system_error(errno, std::generic_category(),
+                              "open " + options_.output_file->string());
     }
   }
 

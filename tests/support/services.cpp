@@ -1,14 +1,15 @@
 #include "tests/support/services.hpp"
 
-#include <boost/json/parse.hpp>
 #include <sstream>
+
+#include <boost/json/parse.hpp>
 
 #include "tests/support/http_client.hpp"
 
 namespace gpt_adapter::testing {
 
 std::map<std::string, std::string> service_environment(const postgres_server& database,
-                                                        const redis_server& redis) {
+                                                       const redis_server& redis) {
   return {
       {"DATABASE_URL", database.runtime_url()},
       {"DATABASE_POOL_MIN", "1"},
@@ -30,10 +31,10 @@ service_process::service_process(const std::string& binary,
                                  const std::string& port_variable)
     : dir_("gpt-adapter-service"), port_(free_port()) {
   environment[port_variable] = std::to_string(port_);
-  process_ = std::make_unique<child_process>(
-      process_options{.argv = {built_binary(binary).string()},
-                      .environment = std::move(environment),
-                      .output_file = dir_.path() / "output.log"});
+  process_ =
+      std::make_unique<child_process>(process_options{.argv = {built_binary(binary).string()},
+                                                      .environment = std::move(environment),
+                                                      .output_file = dir_.path() / "output.log"});
 }
 
 std::vector<boost::json::object> service_process::log_lines() const {

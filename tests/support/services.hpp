@@ -1,10 +1,11 @@
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "tests/support/process.hpp"
 #include "tests/support/servers.hpp"
@@ -14,7 +15,7 @@ namespace gpt_adapter::testing {
 // Environment for our services against private test servers, with a fixed test signing key
 // and logs as JSON lines.
 std::map<std::string, std::string> service_environment(const postgres_server& database,
-                                                        const redis_server& redis);
+                                                       const redis_server& redis);
 
 // One of our daemons (the API or the worker) started as a child process on a free port, with
 // its output captured. `port_variable` is the variable that sets its HTTP port.

@@ -91,3 +91,18 @@ TEST_CASE("credential-like field names are sensitive in any case", "[logging]") 
     CHECK_FALSE(logging::is_sensitive_field(name));
   }
 }
+
+TEST_CASE("hyphenated credential names are redacted too", "[logging]") {
+  CHECK(logging::is_sensitive_field("X-Api-Key"));
+  CHECK(logging::is_sensitive_field("x-auth-token"));
+}
+
+TEST_CASE("fields cannot replace the standard keys", "[logging]") {
+  const auto line = logging::render_json_line("2026-01-01T00:00:00.000Z", "info", "svc", "real",
+                                              {{"message", "forged"}, {"level", "critical"}});
+  const auto parsed = boost::json::parse(line).as_object();
+  CHECK(parsed.at("message") == "real");
+  CHECK(parsed.at("level") == "info");
+  CHECK(parsed.at("field_message") == "forged");
+  CHECK(parsed.at("field_level") == "critical");
+}
