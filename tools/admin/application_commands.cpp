@@ -7,6 +7,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/auth/scopes.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "tools/admin/application_input.hpp"
 #include "tools/admin/application_store.hpp"
@@ -136,7 +137,9 @@ asio::awaitable<void> create_application(admin_session& session, new_application
 command_action prepare_create(const parsed_arguments& arguments) {
   new_application fields{
       .name = parsed_option(arguments, "name", parse_name).value(),
-      .scopes = parsed_option(arguments, "scopes", parse_scopes).value_or(known_scopes()),
+      .scopes = parsed_option(arguments, "scopes", parse_scopes)
+                    .value_or(std::vector<std::string>(auth::known_scopes.begin(),
+                                                       auth::known_scopes.end())),
       .rate_limit_per_minute = parsed_option(arguments, "rate-limit", parse_rate_limit)
                                    .value_or(default_rate_limit_per_minute),
       .redirect_uris = redirect_uris_of(arguments)};

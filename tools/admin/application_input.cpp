@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/auth/redirect_uri.hpp"
+#include "common/auth/scopes.hpp"
+
 namespace gpt_adapter::admin {
 namespace {
 
@@ -16,8 +19,8 @@ std::string_view trim(std::string_view text) {
 
 std::string known_scopes_text() {
   std::string text;
-  for (const auto& scope : known_scopes()) {
-    text += (text.empty() ? "" : ", ") + scope;
+  for (const auto scope : auth::known_scopes) {
+    text += (text.empty() ? "" : ", ") + std::string(scope);
   }
   return text;
 }
@@ -71,11 +74,6 @@ std::string parse_name(std::string_view text) {
   return std::string(name);
 }
 
-const std::vector<std::string>& known_scopes() {
-  static const std::vector<std::string> scopes{"memories:read", "memories:write"};
-  return scopes;
-}
-
 std::vector<std::string> parse_scopes(std::string_view list) {
   std::vector<std::string> scopes;
   while (true) {
@@ -85,17 +83,12 @@ std::vector<std::string> parse_scopes(std::string_view list) {
       throw invalid_input("empty scope in the list: expected comma-separated scopes from " +
                           known_scopes_text());
     }
-    std::string scope(item);
-    if (scope == "memory:read") {
-      scope = "memories:read";
-    } else if (scope == "memory:write") {
-      scope = "memories:write";
-    }
-    if (std::find(known_scopes().begin(), known_scopes().end(), scope) == known_scopes().end()) {
+    const auto scope = auth::canonical_scope(item);
+    if (!scope) {
       throw invalid_input("unknown scope '" + std::string(item) + "': expected scopes from " +
                           known_scopes_text());
     }
-    scopes.push_back(std::move(scope));
+    scopes.emplace_back(*scope);
     if (comma == std::string_view::npos) {
       break;
     }
@@ -131,8 +124,7 @@ void validate_redirect_uri(std::string_view uri) {
     throw invalid("contains spaces, control characters or characters that must be encoded");
   }
   if (uri.find('*') != std::string_view::npos) {
-    if (uri != "https://chat.openai.com/aip/*/oauth/callback" &&
-        uri != "https://chatgpt.com/aip/*/oauth/callback") {
+    if (uri != auth::chat_openai_callback_pattern && uri != auth::chatgpt_callback_pattern) {
       throw invalid(
           "'*' is only accepted as the GPT id in https://chat.openai.com/aip/*/oauth/callback "
           "or https://chatgpt.com/aip/*/oauth/callback");

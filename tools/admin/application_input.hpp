@@ -19,11 +19,10 @@ class invalid_input : public std::invalid_argument {
 // A display name: 1 to 200 characters after trimming spaces, no control characters.
 std::string parse_name(std::string_view text);
 
-// The scopes an application can be granted, in their stored spelling.
-const std::vector<std::string>& known_scopes();
-
-// Parses a comma-separated scope list. Accepts the seeds' spelling memory:read/memory:write as
-// aliases; returns each scope once, normalised and sorted. At least one scope is required.
+// Parses a comma-separated scope list (the OAuth scope syntax is space-separated; commas are
+// easier to type in a shell). Each scope is spelled as auth::canonical_scope accepts it, the
+// seeds' memory:read/memory:write included; returns each scope once, canonical and sorted. At
+// least one scope is required.
 std::vector<std::string> parse_scopes(std::string_view list);
 
 inline constexpr int min_rate_limit_per_minute = 1;
