@@ -1,0 +1,259 @@
+#include "common/queue/job.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <system_error>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace gpt_adapter::queue {
+namespace {
+
+constexpr std::array<std::pair<operation, std::string_view>, 6> operation_names{{
+    {operation::search, "search"},
+    {operation::create, "create"},
+    {operation::get, "get"},
+    {operation::list, "list"},
+    {operation::update, "update"},
+    {operation::remove, "delete"},
+}};
+
+constexpr std::array<std::pair<job_status, std::string_view>, 5> status_names{{
+    {job_status::queued, "queued"},
+    {job_status::running, "running"},
+    {job_status::succeeded, "succeeded"},
+    {job_status::failed, "failed"},
+    {job_status::dead, "dead"},
+}};
+
+std::string milliseconds_text(time_point when) {
+  return std::to_string(when.time_since_epoch().count());
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+  std::int64_t number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return number;
+}
+
+// The fields of one entry by name; a name given twice is ambiguous and rejected.
+class field_reader {
+ public:
+  explicit field_reader(const stream_fields& fields) : fields_(fields) {}
+
+  std::optional<decode_error> find_duplicate() const {
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      for (std::size_t j = i + 1; j < fields_.size(); ++j) {
+        if (fields_[i].first == fields_[j].first) {
+          return decode_error{fields_[i].first, "field appears more than once"};
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  const std::string* find(std::string_view name) const {
+    for (const auto& [field, value] : fields_) {
+      if (field == name) {
+        return &value;
+      }
+    }
+    return nullptr;
+  }
+
+ private:
+  const stream_fields& fields_;
+};
+
+decode_error missing(std::string_view field) {
+  return decode_error{std::string(field), "required field is missing"};
+}
+
+}  // namespace
+
+std::string_view to_string(operation op) {
+  for (const auto& [value, name] : operation_names) {
+    if (value == op) {
+      return name;
+    }
+  }
+  return "unknown";
+}
+
+std::optional<operation> parse_operation(std::string_view text) {
+  for (const auto& [value, name] : operation_names) {
+    if (name == text) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(job_status status) {
+  for (const auto& [value, name] : status_names) {
+    if (value == status) {
+      return name;
+    }
+  }
+  return "unknown";
+}
+
+std::optional<job_status> parse_job_status(std::string_view text) {
+  for (const auto& [value, name] : status_names) {
+    if (name == text) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+stream_fields encode(const job& value) {
+  stream_fields fields;
+  fields.emplace_back("v", std::string(schema_version));
+  fields.emplace_back("request_id", value.request_id);
+  fields.emplace_back("op", std::string(to_string(value.op)));
+  fields.emplace_back("app", value.application_id);
+  if (value.end_user_id) {
+    fields.emplace_back("user", *value.end_user_id);
+  }
+  fields.emplace_back("payload", boost::json::serialize(value.payload));
+  fields.emplace_back("attempt", std::to_string(value.attempt));
+  fields.emplace_back("enqueued_at_ms", milliseconds_text(value.enqueued_at));
+  fields.emplace_back("deadline_ms", milliseconds_text(value.deadline));
+  if (value.idempotency_key) {
+    fields.emplace_back("idempotency_key", *value.idempotency_key);
+  }
+  if (value.correlation_id) {
+    fields.emplace_back("correlation_id", *value.correlation_id);
+  }
+  return fields;
+}
+
+auth::value_or_error<job, decode_error> decode(const stream_fields& fields) {
+  const field_reader reader(fields);
+  if (auto duplicate = reader.find_duplicate()) {
+    return *duplicate;
+  }
+
+  const std::string* version = reader.find("v");
+  if (version == nullptr) {
+    return missing("v");
+  }
+  if (*version != schema_version) {
+    return decode_error{"v", "unsupported schema version '" + *version + "'"};
+  }
+
+  job result;
+
+  // Required text fields must be present and non-empty.
+  const auto required_text = [&](std::string_view name,
+                                 std::string& target) -> std::optional<decode_error> {
+    const std::string* text = reader.find(name);
+    if (text == nullptr) {
+      return missing(name);
+    }
+    if (text->empty()) {
+      return decode_error{std::string(name), "must not be empty"};
+    }
+    target = *text;
+    return std::nullopt;
+  };
+  // Optional text fields may be absent, but not present and empty.
+  const auto optional_text =
+      [&](std::string_view name,
+          std::optional<std::string>& target) -> std::optional<decode_error> {
+    const std::string* text = reader.find(name);
+    if (text == nullptr) {
+      return std::nullopt;
+    }
+    if (text->empty()) {
+      return decode_error{std::string(name), "must not be empty when present"};
+    }
+    target = *text;
+    return std::nullopt;
+  };
+  const auto required_milliseconds = [&](std::string_view name,
+                                         time_point& target) -> std::optional<decode_error> {
+    const std::string* text = reader.find(name);
+    if (text == nullptr) {
+      return missing(name);
+    }
+    const auto number = parse_integer(*text);
+    if (!number || *number < 0) {
+      return decode_error{std::string(name),
+                          "must be a non-negative integer of milliseconds since the epoch"};
+    }
+    target = time_point(std::chrono::milliseconds(*number));
+    return std::nullopt;
+  };
+
+  if (auto error = required_text("request_id", result.request_id)) {
+    return *error;
+  }
+
+  const std::string* op_text = reader.find("op");
+  if (op_text == nullptr) {
+    return missing("op");
+  }
+  const auto op = parse_operation(*op_text);
+  if (!op) {
+    return decode_error{"op", "unknown operation '" + *op_text + "'"};
+  }
+  result.op = *op;
+
+  if (auto error = required_text("app", result.application_id)) {
+    return *error;
+  }
+  if (auto error = optional_text("user", result.end_user_id)) {
+    return *error;
+  }
+
+  const std::string* payload_text = reader.find("payload");
+  if (payload_text == nullptr) {
+    return missing("payload");
+  }
+  boost::system::error_code parse_error;
+  boost::json::value payload = boost::json::parse(*payload_text, parse_error);
+  if (parse_error) {
+    return decode_error{"payload", "not valid JSON: " + parse_error.message()};
+  }
+  if (!payload.is_object()) {
+    return decode_error{"payload", "must be a JSON object"};
+  }
+  result.payload = std::move(payload.as_object());
+
+  const std::string* attempt_text = reader.find("attempt");
+  if (attempt_text == nullptr) {
+    return missing("attempt");
+  }
+  const auto attempt = parse_integer(*attempt_text);
+  if (!attempt || *attempt < 1 || *attempt > 1'000'000) {
+    return decode_error{"attempt", "must be a positive integer"};
+  }
+  result.attempt = static_cast<int>(*attempt);
+
+  if (auto error = required_milliseconds("enqueued_at_ms", result.enqueued_at)) {
+    return *error;
+  }
+  if (auto error = required_milliseconds("deadline_ms", result.deadline)) {
+    return *error;
+  }
+  if (result.deadline < result.enqueued_at) {
+    return decode_error{"deadline_ms", "deadline is before the enqueue time"};
+  }
+
+  if (auto error = optional_text("idempotency_key", result.idempotency_key)) {
+    return *error;
+  }
+  if (auto error = optional_text("correlation_id", result.correlation_id)) {
+    return *error;
+  }
+  return result;
+}
+
+}  // namespace gpt_adapter::queue

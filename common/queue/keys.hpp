@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace gpt_adapter::queue::keys {
+
+// Every key shares the {gpt-adapter} hash tag, so the Lua scripts and MULTI blocks that touch
+// several of them stay on one Redis Cluster slot.
+inline constexpr std::string_view jobs_stream = "{gpt-adapter}:jobs";
+inline constexpr std::string_view consumer_group = "workers";
+inline constexpr std::string_view delayed_set = "{gpt-adapter}:jobs:delayed";
+inline constexpr std::string_view dead_letter_stream = "{gpt-adapter}:jobs:dead";
+inline constexpr std::string_view job_record_prefix = "{gpt-adapter}:job:";
+inline constexpr std::string_view job_done_channel = "{gpt-adapter}:job-done";
+
+inline std::string job_record(std::string_view request_id) {
+  std::string key(job_record_prefix);
+  key.append(request_id);
+  return key;
+}
+
+}  // namespace gpt_adapter::queue::keys
