@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "common/auth/base64.hpp"
+#include "common/text/percent_encoding.hpp"
 
 namespace gpt_adapter::auth {
 namespace {
@@ -57,19 +58,6 @@ bool equals_ignoring_case(std::string_view left, std::string_view right) {
 bool has_control_characters(std::string_view text) {
   return std::any_of(text.begin(), text.end(),
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 value_or_error<parameters, oauth_error> parse_form(std::string_view body) {
@@ -186,27 +174,7 @@ std::string_view grant_type_name(grant_type type) {
 }
 
 std::optional<std::string> form_url_decode(std::string_view text) {
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      decoded += ' ';
-    } else if (text[i] != '%') {
-      decoded += text[i];
-    } else {
-      if (i + 2 >= text.size()) {
-        return std::nullopt;
-      }
-      const int high = hex_value(text[i + 1]);
-      const int low = hex_value(text[i + 2]);
-      if (high < 0 || low < 0) {
-        return std::nullopt;
-      }
-      decoded += static_cast<char>(high * 16 + low);
-      i += 2;
-    }
-  }
-  return decoded;
+  return text::percent_decode(text, text::plus_sign::space);
 }
 
 value_or_error<token_request, oauth_error> parse_token_request(

@@ -36,9 +36,9 @@ struct http_listener_settings {
   std::string host = "0.0.0.0";
   unsigned short port = 0;
   std::size_t threads = 1;
-  std::chrono::milliseconds read_timeout{30000};  // HTTP_READ_TIMEOUT_MS
-  std::size_t header_limit = std::size_t{16} * 1024;           // HTTP_HEADER_LIMIT_BYTES
-  std::size_t body_limit = std::size_t{1024} * 1024;           // HTTP_BODY_LIMIT_BYTES
+  std::chrono::milliseconds read_timeout{30000};      // HTTP_READ_TIMEOUT_MS
+  std::size_t header_limit = std::size_t{16} * 1024;  // HTTP_HEADER_LIMIT_BYTES
+  std::size_t body_limit = std::size_t{1024} * 1024;  // HTTP_BODY_LIMIT_BYTES
 };
 
 struct shutdown_settings {

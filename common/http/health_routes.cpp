@@ -11,6 +11,8 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/text/rfc3339.hpp"
+
 namespace gpt_adapter::http {
 namespace {
 
@@ -66,27 +68,15 @@ net::awaitable<std::vector<bool>> probe_all(const std::vector<dependency_check>&
 
 }  // namespace
 
-std::string utc_now_rfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char buffer[40];
-  const auto length = std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &parts);
-  std::snprintf(buffer + length, sizeof(buffer) - length, ".%03dZ", static_cast<int>(millis));
-  return buffer;
-}
-
 void add_health_routes(router& routes, health_options options) {
   auto shared = std::make_shared<const health_options>(std::move(options));
 
   routes.add(verb::get, "/health", [](request_context& context) -> net::awaitable<response> {
-    co_return json_response(
-        bhttp::status::ok,
-        {{"status", "healthy"}, {"version", GPT_ADAPTER_VERSION}, {"timestamp", utc_now_rfc3339()}},
-        context.message.version());
+    co_return json_response(bhttp::status::ok,
+                            {{"status", "healthy"},
+                             {"version", GPT_ADAPTER_VERSION},
+                             {"timestamp", text::utc_now_rfc3339()}},
+                            context.message.version());
   });
 
   routes.add(verb::get, "/health/ready",

@@ -32,7 +32,4 @@ struct health_options {
 // probed concurrently, 200 or 503), GET /metrics (Prometheus text).
 void add_health_routes(router& routes, health_options options);
 
-// RFC 3339 UTC timestamp with milliseconds, e.g. 2026-11-22T04:05:06.789Z.
-std::string utc_now_rfc3339();
-
 }  // namespace gpt_adapter::http

@@ -12,6 +12,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "common/text/rfc3339.hpp"
+
 namespace gpt_adapter::logging {
 namespace {
 
@@ -36,20 +38,6 @@ std::shared_ptr<spdlog::logger> current_logger() {
     s.logger->set_level(spdlog::level::info);
   }
   return s.logger;
-}
-
-std::string utc_timestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  std::array<char, 32> buffer{};
-  const auto length = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%S", &parts);
-  std::array<char, 8> fraction{};
-  std::snprintf(fraction.data(), fraction.size(), ".%03dZ", static_cast<int>(millis));
-  return std::string(buffer.data(), length) + fraction.data();
 }
 
 const boost::json::value& redacted(std::string_view name, const boost::json::value& value) {
@@ -121,8 +109,8 @@ void write(spdlog::level::level_enum level, std::string_view message, fields ext
   auto& s = state();
   const std::string line =
       s.format == output_format::json
-          ? render_json_line(utc_timestamp(), level_text, s.service, message, extra)
-          : render_text_line(utc_timestamp(), level_text, s.service, message, extra);
+          ? render_json_line(text::utc_now_rfc3339(), level_text, s.service, message, extra)
+          : render_text_line(text::utc_now_rfc3339(), level_text, s.service, message, extra);
   logger->log(level, "{}", line);
 }
 

@@ -5,6 +5,8 @@
 
 #include <boost/json/array.hpp>
 
+#include "common/text/percent_encoding.hpp"
+
 namespace gpt_adapter::memory_bank {
 namespace {
 
@@ -63,7 +65,7 @@ std::string query_string(std::initializer_list<std::pair<std::string_view, std::
     query += query.empty() ? '?' : '&';
     query.append(name);
     query += '=';
-    query += percent_encode(value);
+    query += text::percent_encode(value);
   }
   return query;
 }
@@ -143,7 +145,7 @@ request_result build(dialect shape, const owner& who, const create_input& input)
 }
 
 std::string memory_path(dialect shape, const std::string& memory_id) {
-  const auto id = percent_encode(memory_id);
+  const auto id = text::percent_encode(memory_id);
   switch (shape) {
     case dialect::mem0_platform:
       return "/v1/memories/" + id + "/";
@@ -321,26 +323,6 @@ std::optional<dialect> parse_dialect(std::string_view text) {
     }
   }
   return std::nullopt;
-}
-
-std::string percent_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string encoded;
-  encoded.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool unreserved = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
-                            (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' ||
-                            byte == '_' || byte == '~';
-    if (unreserved) {
-      encoded += c;
-    } else {
-      encoded += '%';
-      encoded += hex[byte >> 4];
-      encoded += hex[byte & 0x0F];
-    }
-  }
-  return encoded;
 }
 
 auth::value_or_error<http_request, error> build_request(dialect shape, const owner& who,

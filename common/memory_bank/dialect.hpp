@@ -83,10 +83,6 @@ struct error {
 inline constexpr int max_search_limit = 100;
 inline constexpr int max_page_size = 100;
 
-// Percent-encodes everything except RFC 3986 unreserved characters, for path segments and
-// query values alike.
-std::string percent_encode(std::string_view text);
-
 // Builds the request for one operation. Entity ids (user_id, agent_id, run_id, app_id) found
 // in caller-supplied filters or metadata are removed, at any depth, and the owner's user_id is
 // set, so no caller can reach another user's namespace.

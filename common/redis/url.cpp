@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "common/text/percent_encoding.hpp"
+
 namespace gpt_adapter::redis {
 namespace {
 
@@ -26,36 +28,12 @@ bool starts_with_scheme(std::string_view url, std::string_view scheme) {
   return true;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
+std::string decoded(std::string_view text, std::string_view what) {
+  auto result = text::percent_decode(text);
+  if (!result) {
+    fail(std::string(what) + " has an invalid percent escape");
   }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::string percent_decode(std::string_view text, std::string_view what) {
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      decoded += text[i];
-      continue;
-    }
-    const int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-    const int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-    if (high < 0 || low < 0) {
-      fail(std::string(what) + " has an invalid percent escape");
-    }
-    decoded += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return decoded;
+  return std::move(*result);
 }
 
 template <typename Number>
@@ -96,8 +74,8 @@ connection_options parse_url(std::string_view url) {
     if (colon == std::string_view::npos) {
       fail("credentials must be written as [user]:password@");
     }
-    options.username = percent_decode(userinfo.substr(0, colon), "the user name");
-    options.password = percent_decode(userinfo.substr(colon + 1), "the password");
+    options.username = decoded(userinfo.substr(0, colon), "the user name");
+    options.password = decoded(userinfo.substr(colon + 1), "the password");
     if (options.password.empty()) {
       fail("the password is empty");
     }

@@ -1,13 +1,13 @@
 #include "tests/support/servers.hpp"
 
-#include <libpq-fe.h>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <cstdlib>
-#include <filesystem>
-#include <stdexcept>
+#include <libpq-fe.h>
 
 namespace gpt_adapter::testing {
 namespace {
@@ -53,7 +53,9 @@ redis_server::redis_server(redis_server_options options)
   start();
 }
 
-redis_server::~redis_server() { kill(); }
+redis_server::~redis_server() {
+  kill();
+}
 
 std::string redis_server::url() const {
   const std::string credentials = options_.password.empty() ? "" : ":" + options_.password + "@";
@@ -143,9 +145,9 @@ std::string postgres_server::runtime_url() const {
 
 void postgres_server::start() {
   process_ = std::make_unique<child_process>(process_options{
-      .argv = {postgres_bin_dir() + "/postgres", "-D", data_dir_, "-p", std::to_string(port_),
-               "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c",
-               "fsync=off", "-c", "max_connections=100"},
+      .argv = {postgres_bin_dir() + "/postgres", "-D", data_dir_, "-p", std::to_string(port_), "-c",
+               "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off",
+               "-c", "max_connections=100"},
       .output_file = dir_.path() / "postgres.log",
       .run_as_user = "postgres"});
   wait_ready();

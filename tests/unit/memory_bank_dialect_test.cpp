@@ -51,14 +51,6 @@ TEST_CASE("memory_bank dialect: names parse and print", "[memory_bank][dialect]"
   CHECK_FALSE(mb::parse_dialect("").has_value());
 }
 
-TEST_CASE("memory_bank dialect: percent-encoding keeps only unreserved characters",
-          "[memory_bank][dialect]") {
-  CHECK(mb::percent_encode("abcXYZ019-._~") == "abcXYZ019-._~");
-  CHECK(mb::percent_encode("a b&c=d/e?f#g%") == "a%20b%26c%3Dd%2Fe%3Ff%23g%25");
-  CHECK(mb::percent_encode("caf\xC3\xA9") == "caf%C3%A9");
-  CHECK(mb::percent_encode("") == "");
-}
-
 TEST_CASE("memory_bank dialect: mem0 platform requests", "[memory_bank][dialect]") {
   const auto shape = mb::dialect::mem0_platform;
 

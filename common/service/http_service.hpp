@@ -1,0 +1,46 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "common/config/settings.hpp"
+#include "common/http/router.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/service/dependencies.hpp"
+
+namespace gpt_adapter::service {
+
+// The frame both daemons run in: an io_context, a metrics registry with the process metrics,
+// PostgreSQL and Redis started in the background, a router that already serves /health,
+// /health/ready and /metrics, and the shutdown sequence (readiness fails first, then the
+// listener drains within the deadline, then the dependencies stop and the process exits 0).
+class http_service {
+ public:
+  http_service(std::string name, config::common_settings common,
+               config::http_listener_settings listener);
+
+  boost::asio::io_context& context() { return context_; }
+  metrics::registry& metrics() { return metrics_; }
+  service::dependencies& dependencies() { return dependencies_; }
+  http::router& routes() { return *routes_; }
+
+  // Binds the listener, serves until SIGTERM or SIGINT and drains; returns the exit status.
+  // `started` is when the process began, for the start-up time in the log.
+  int run(std::chrono::steady_clock::time_point started);
+
+ private:
+  std::string name_;
+  config::common_settings common_;
+  config::http_listener_settings listener_;
+  boost::asio::io_context context_;
+  metrics::registry metrics_;
+  service::dependencies dependencies_;
+  std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<http::router> routes_ = std::make_shared<http::router>();
+};
+
+}  // namespace gpt_adapter::service
