@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 extern char** environ;
@@ -93,9 +94,8 @@ env_source env_source::from_process_and_file(const std::string& path) {
 
 env_source env_source::from_map(std::map<std::string, std::string> values) {
   env_source source;
-  for (auto& [name, value] : values) {
-    source.values_.insert_or_assign(name, std::move(value));
-  }
+  source.values_.insert(std::make_move_iterator(values.begin()),
+                        std::make_move_iterator(values.end()));
   return source;
 }
 

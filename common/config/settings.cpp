@@ -92,10 +92,10 @@ http_listener_settings read_http_listener_settings(const env_reader& env,
   settings.threads = static_cast<std::size_t>(env.integer_or("WORKERS", cpus, 1, 256));
   settings.read_timeout = env.millis_or("HTTP_READ_TIMEOUT_MS", milliseconds(30000),
                                         milliseconds(100), milliseconds(600000));
-  settings.header_limit = static_cast<std::size_t>(
-      env.integer_or("HTTP_HEADER_LIMIT_BYTES", 16 * 1024, 1024, 1024 * 1024));
-  settings.body_limit = static_cast<std::size_t>(
-      env.integer_or("HTTP_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024));
+  settings.header_limit = static_cast<std::size_t>(env.integer_or(
+      "HTTP_HEADER_LIMIT_BYTES", std::int64_t{16} * 1024, 1024, std::int64_t{1024} * 1024));
+  settings.body_limit = static_cast<std::size_t>(env.integer_or(
+      "HTTP_BODY_LIMIT_BYTES", std::int64_t{1024} * 1024, 1024, std::int64_t{64} * 1024 * 1024));
   return settings;
 }
 

@@ -60,10 +60,10 @@ void router::add(verb method, std::string pattern, handler handle) {
       throw std::invalid_argument("route registered twice: " + pattern);
     }
   }
-  const bool has_parameters = pattern.find('{') != std::string::npos;
-  routes_.push_back(route{method, pattern, std::move(handle)});
-  if (!has_parameters) {
-    exact_[pattern].push_back(routes_.size() - 1);
+  routes_.push_back(route{method, std::move(pattern), std::move(handle)});
+  const auto& added = routes_.back().pattern;
+  if (added.find('{') == std::string::npos) {
+    exact_[added].push_back(routes_.size() - 1);
   }
 }
 

@@ -311,17 +311,13 @@ void server::shutdown(std::chrono::milliseconds deadline, std::function<void()> 
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
   });
-  bool already_empty = false;
   {
     std::lock_guard lock(connections_mutex_);
-    already_empty = connections_.empty();
-    if (!already_empty) {
-      on_drained_ = std::move(on_drained);
+    if (connections_.empty()) {
+      net::post(context_, std::move(on_drained));
+      return;
     }
-  }
-  if (already_empty) {
-    net::post(context_, std::move(on_drained));
-    return;
+    on_drained_ = std::move(on_drained);
   }
   close_idle_connections(false);
   net::post(acceptor_.get_executor(), [self = shared_from_this(), deadline] {
