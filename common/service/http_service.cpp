@@ -1,5 +1,10 @@
 #include "common/service/http_service.hpp"
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/http/health_routes.hpp"
@@ -8,6 +13,53 @@
 #include "common/service/lifecycle.hpp"
 
 namespace gpt_adapter::service {
+namespace {
+
+// After the drain the io_context should run out of work by itself once the dependencies have
+// stopped. Should anything still be pending after this grace, the context is stopped anyway:
+// a supervisor must never wait on us forever.
+constexpr std::chrono::seconds dependency_stop_grace{2};
+
+// A thread outside the io_context (a timer inside it would itself be pending work).
+class stop_watchdog {
+ public:
+  explicit stop_watchdog(boost::asio::io_context& context)
+      : thread_([this, &context] {
+          std::unique_lock lock(mutex_);
+          changed_.wait(lock, [this] { return finished_ || deadline_; });
+          if (finished_ || changed_.wait_until(lock, *deadline_, [this] { return finished_; })) {
+            return;
+          }
+          logging::warn("work still pending after the dependencies stopped; stopping anyway");
+          context.stop();
+        }) {}
+  ~stop_watchdog() { finish(); }
+
+  void arm(std::chrono::steady_clock::duration grace) {
+    {
+      std::lock_guard lock(mutex_);
+      deadline_ = std::chrono::steady_clock::now() + grace;
+    }
+    changed_.notify_all();
+  }
+
+  void finish() {
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool finished_ = false;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::jthread thread_;  // last: starts after the state above exists, joins before it goes
+};
+
+}  // namespace
 
 http_service::http_service(std::string name, config::common_settings common,
                            config::http_listener_settings listener)
@@ -28,6 +80,7 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
   server->start();
 
   boost::asio::steady_timer readiness_delay(context_);
+  stop_watchdog watchdog(context_);
   stop_signals signals(context_, [&](int signal_number) {
     // Readiness fails first so load balancers stop sending traffic, then the drain begins.
     shutting_down_->store(true);
@@ -41,6 +94,7 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
         logging::info("drained; stopping");
         dependencies_.stop();
         signals.cancel();
+        watchdog.arm(dependency_stop_grace);
       });
     });
   });
@@ -54,6 +108,7 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
                                     std::chrono::steady_clock::now() - started)
                                     .count()}});
   run_threads(context_, listener_.threads);
+  watchdog.finish();
   logging::info(name_ + " stopped");
   return 0;
 }
