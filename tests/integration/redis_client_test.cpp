@@ -19,6 +19,7 @@
 
 #include "common/redis/client.hpp"
 #include "common/redis/url.hpp"
+#include "tests/support/io_threads.hpp"
 #include "tests/support/servers.hpp"
 
 namespace {
@@ -33,47 +34,7 @@ using namespace std::chrono_literals;
 using namespace std::string_literals;
 using clock_type = std::chrono::steady_clock;
 
-// An io_context run by `count` threads, like the API's.
-class io_threads {
- public:
-  explicit io_threads(unsigned count) : work_(net::make_work_guard(context_)) {
-    for (unsigned i = 0; i < count; ++i) {
-      threads_.emplace_back([this] { context_.run(); });
-    }
-  }
-
-  ~io_threads() {
-    if (!drained(10s)) {
-      context_.stop();
-    }
-    for (auto& thread : threads_) {
-      thread.join();
-    }
-  }
-
-  net::io_context& context() { return context_; }
-
-  // Whether the context ran out of work (every handler and timer finished) within `limit`.
-  bool drained(std::chrono::milliseconds limit) {
-    work_.reset();
-    return wait_until([this] { return context_.stopped(); }, limit);
-  }
-
-  // Runs a coroutine on the context and waits for its result, rethrowing its exception.
-  template <typename T>
-  T run(net::awaitable<T> task, std::chrono::milliseconds limit = 30s) {
-    auto future = net::co_spawn(context_, std::move(task), net::use_future);
-    if (future.wait_for(limit) != std::future_status::ready) {
-      throw std::runtime_error("coroutine did not finish in time");
-    }
-    return future.get();
-  }
-
- private:
-  net::io_context context_;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
-  std::vector<std::thread> threads_;
-};
+using gpt_adapter::testing::io_threads;
 
 redis::connection_options options_for(const redis_server& server) {
   auto options = redis::parse_url(server.url());
