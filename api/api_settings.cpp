@@ -1,27 +1,8 @@
 #include "api/api_settings.hpp"
 
-#include <stdexcept>
-
-#include <openssl/rand.h>
+#include "common/auth/secret_hash.hpp"
 
 namespace gpt_adapter::api {
-namespace {
-
-std::string random_secret() {
-  unsigned char bytes[48];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-    throw std::runtime_error("cannot generate an ephemeral signing key: RAND_bytes failed");
-  }
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string text;
-  for (const auto byte : bytes) {
-    text.push_back(hex[byte >> 4]);
-    text.push_back(hex[byte & 0x0f]);
-  }
-  return text;
-}
-
-}  // namespace
 
 api_settings read_api_settings(const config::env_reader& env) {
   api_settings settings;
@@ -38,7 +19,7 @@ api_settings read_api_settings(const config::env_reader& env) {
     }
     settings.signing.secret = std::move(*secret);
   } else if (settings.common.dev_mode) {
-    settings.signing.secret = random_secret();
+    settings.signing.secret = auth::random_token(48);
     settings.signing.ephemeral = true;
   } else {
     throw config::config_error(
