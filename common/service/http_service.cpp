@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/http/health_routes.hpp"
@@ -75,6 +76,16 @@ http_service::http_service(std::string name, config::common_settings common,
                                      .metrics = &metrics_});
 }
 
+boost::asio::awaitable<void> http_service::run_stop_hooks() {
+  for (auto& hook : stop_hooks_) {
+    try {
+      co_await hook();
+    } catch (const std::exception& failure) {
+      logging::error("a shutdown step failed", {{"error", failure.what()}});
+    }
+  }
+}
+
 int http_service::run(std::chrono::steady_clock::time_point started) {
   auto server = std::make_shared<http::server>(context_, listener_, routes_, metrics_);
   server->start();
@@ -92,9 +103,11 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
     readiness_delay.async_wait([&](boost::system::error_code) {
       server->shutdown(common_.shutdown.drain_timeout, [&] {
         logging::info("drained; stopping");
-        dependencies_.stop();
-        signals.cancel();
-        watchdog.arm(dependency_stop_grace);
+        boost::asio::co_spawn(context_, run_stop_hooks(), [&](std::exception_ptr) {
+          dependencies_.stop();
+          signals.cancel();
+          watchdog.arm(dependency_stop_grace);
+        });
       });
     });
   });

@@ -2,9 +2,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "common/config/settings.hpp"
@@ -28,6 +31,12 @@ class http_service {
   service::dependencies& dependencies() { return dependencies_; }
   http::router& routes() { return *routes_; }
 
+  // Runs `hook` during shutdown, after the HTTP listener has drained and before PostgreSQL and
+  // Redis stop: where background work finishes (a worker's jobs in flight) and listeners close.
+  // Hooks run one after another in registration order; one that throws is logged and skipped.
+  using stop_hook = std::function<boost::asio::awaitable<void>()>;
+  void on_stop(stop_hook hook) { stop_hooks_.push_back(std::move(hook)); }
+
   // Binds the listener, serves until SIGTERM or SIGINT and drains; returns the exit status.
   // `started` is when the process began, for the start-up time in the log.
   int run(std::chrono::steady_clock::time_point started);
@@ -41,6 +50,9 @@ class http_service {
   service::dependencies dependencies_;
   std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<http::router> routes_ = std::make_shared<http::router>();
+  std::vector<stop_hook> stop_hooks_;
+
+  boost::asio::awaitable<void> run_stop_hooks();
 };
 
 }  // namespace gpt_adapter::service
