@@ -1,12 +1,11 @@
 #include "common/queue/job.hpp"
 
 #include <array>
-#include <charconv>
-#include <cstdint>
-#include <system_error>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "common/queue/fields.hpp"
 
 namespace gpt_adapter::queue {
 namespace {
@@ -30,48 +29,6 @@ constexpr std::array<std::pair<job_status, std::string_view>, 5> status_names{{
 
 std::string milliseconds_text(time_point when) {
   return std::to_string(when.time_since_epoch().count());
-}
-
-std::optional<std::int64_t> parse_integer(std::string_view text) {
-  std::int64_t number = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return number;
-}
-
-// The fields of one entry by name; a name given twice is ambiguous and rejected.
-class field_reader {
- public:
-  explicit field_reader(const stream_fields& fields) : fields_(fields) {}
-
-  std::optional<decode_error> find_duplicate() const {
-    for (std::size_t i = 0; i < fields_.size(); ++i) {
-      for (std::size_t j = i + 1; j < fields_.size(); ++j) {
-        if (fields_[i].first == fields_[j].first) {
-          return decode_error{fields_[i].first, "field appears more than once"};
-        }
-      }
-    }
-    return std::nullopt;
-  }
-
-  const std::string* find(std::string_view name) const {
-    for (const auto& [field, value] : fields_) {
-      if (field == name) {
-        return &value;
-      }
-    }
-    return nullptr;
-  }
-
- private:
-  const stream_fields& fields_;
-};
-
-decode_error missing(std::string_view field) {
-  return decode_error{std::string(field), "required field is missing"};
 }
 
 }  // namespace
@@ -134,15 +91,14 @@ stream_fields encode(const job& value) {
   return fields;
 }
 
-auth::value_or_error<job, decode_error> decode(const stream_fields& fields) {
-  const field_reader reader(fields);
-  if (auto duplicate = reader.find_duplicate()) {
+auth::value_or_error<job, decode_error> decode(const stream_fields& entry) {
+  if (auto duplicate = fields::find_duplicate(entry)) {
     return *duplicate;
   }
 
-  const std::string* version = reader.find("v");
+  const std::string* version = fields::find(entry, "v");
   if (version == nullptr) {
-    return missing("v");
+    return fields::missing("v");
   }
   if (*version != schema_version) {
     return decode_error{"v", "unsupported schema version '" + *version + "'"};
@@ -150,40 +106,13 @@ auth::value_or_error<job, decode_error> decode(const stream_fields& fields) {
 
   job result;
 
-  // Required text fields must be present and non-empty.
-  const auto required_text = [&](std::string_view name,
-                                 std::string& target) -> std::optional<decode_error> {
-    const std::string* text = reader.find(name);
-    if (text == nullptr) {
-      return missing(name);
-    }
-    if (text->empty()) {
-      return decode_error{std::string(name), "must not be empty"};
-    }
-    target = *text;
-    return std::nullopt;
-  };
-  // Optional text fields may be absent, but not present and empty.
-  const auto optional_text =
-      [&](std::string_view name,
-          std::optional<std::string>& target) -> std::optional<decode_error> {
-    const std::string* text = reader.find(name);
-    if (text == nullptr) {
-      return std::nullopt;
-    }
-    if (text->empty()) {
-      return decode_error{std::string(name), "must not be empty when present"};
-    }
-    target = *text;
-    return std::nullopt;
-  };
   const auto required_milliseconds = [&](std::string_view name,
                                          time_point& target) -> std::optional<decode_error> {
-    const std::string* text = reader.find(name);
+    const std::string* text = fields::find(entry, name);
     if (text == nullptr) {
-      return missing(name);
+      return fields::missing(name);
     }
-    const auto number = parse_integer(*text);
+    const auto number = fields::parse_integer(*text);
     if (!number || *number < 0) {
       return decode_error{std::string(name),
                           "must be a non-negative integer of milliseconds since the epoch"};
@@ -192,13 +121,13 @@ auth::value_or_error<job, decode_error> decode(const stream_fields& fields) {
     return std::nullopt;
   };
 
-  if (auto error = required_text("request_id", result.request_id)) {
+  if (auto error = fields::required_text(entry, "request_id", result.request_id)) {
     return *error;
   }
 
-  const std::string* op_text = reader.find("op");
+  const std::string* op_text = fields::find(entry, "op");
   if (op_text == nullptr) {
-    return missing("op");
+    return fields::missing("op");
   }
   const auto op = parse_operation(*op_text);
   if (!op) {
@@ -206,16 +135,16 @@ auth::value_or_error<job, decode_error> decode(const stream_fields& fields) {
   }
   result.op = *op;
 
-  if (auto error = required_text("app", result.application_id)) {
+  if (auto error = fields::required_text(entry, "app", result.application_id)) {
     return *error;
   }
-  if (auto error = optional_text("user", result.end_user_id)) {
+  if (auto error = fields::optional_text(entry, "user", result.end_user_id)) {
     return *error;
   }
 
-  const std::string* payload_text = reader.find("payload");
+  const std::string* payload_text = fields::find(entry, "payload");
   if (payload_text == nullptr) {
-    return missing("payload");
+    return fields::missing("payload");
   }
   boost::system::error_code parse_error;
   boost::json::value payload = boost::json::parse(*payload_text, parse_error);
@@ -227,11 +156,11 @@ auth::value_or_error<job, decode_error> decode(const stream_fields& fields) {
   }
   result.payload = std::move(payload.as_object());
 
-  const std::string* attempt_text = reader.find("attempt");
+  const std::string* attempt_text = fields::find(entry, "attempt");
   if (attempt_text == nullptr) {
-    return missing("attempt");
+    return fields::missing("attempt");
   }
-  const auto attempt = parse_integer(*attempt_text);
+  const auto attempt = fields::parse_integer(*attempt_text);
   if (!attempt || *attempt < 1 || *attempt > 1'000'000) {
     return decode_error{"attempt", "must be a positive integer"};
   }
@@ -247,10 +176,10 @@ auth::value_or_error<job, decode_error> decode(const stream_fields& fields) {
     return decode_error{"deadline_ms", "deadline is before the enqueue time"};
   }
 
-  if (auto error = optional_text("idempotency_key", result.idempotency_key)) {
+  if (auto error = fields::optional_text(entry, "idempotency_key", result.idempotency_key)) {
     return *error;
   }
-  if (auto error = optional_text("correlation_id", result.correlation_id)) {
+  if (auto error = fields::optional_text(entry, "correlation_id", result.correlation_id)) {
     return *error;
   }
   return result;
