@@ -13,10 +13,6 @@ inline constexpr std::string_view delayed_set = "{gpt-adapter}:jobs:delayed";
 inline constexpr std::string_view dead_letter_stream = "{gpt-adapter}:jobs:dead";
 inline constexpr std::string_view job_record_prefix = "{gpt-adapter}:job:";
 inline constexpr std::string_view job_done_channel = "{gpt-adapter}:job-done";
-// One entry per final job outcome (job_outcome.hpp), read by the history writers into
-// custom_gpt_jobs.
-inline constexpr std::string_view history_stream = "{gpt-adapter}:jobs:history";
-inline constexpr std::string_view history_group = "history-writers";
 // Final job outcomes, one entry each, which the worker's history sink writes to custom_gpt_jobs.
 inline constexpr std::string_view history_stream = "{gpt-adapter}:jobs:history";
 inline constexpr std::string_view history_group = "history-writers";
