@@ -22,7 +22,7 @@ struct job_outcome {
   std::optional<std::string> error;
   std::optional<int> memory_bank_status;
   std::optional<std::string> memory_bank_request_id;
-  // Time spent executing, summed over the attempts.
+  // Time the final attempt spent executing.
   std::chrono::milliseconds processing_time{0};
   time_point created_at;
   time_point completed_at;

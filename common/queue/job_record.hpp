@@ -1,0 +1,42 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/auth/value_or_error.hpp"
+#include "common/queue/job.hpp"
+
+namespace gpt_adapter::queue {
+
+// What callers see of a job: the hash {gpt-adapter}:job:<request_id>, written when the job is
+// enqueued and on every transition by the worker, with a TTL (JOB_RECORD_TTL) refreshed on each
+// write. The API reads it for GET /jobs/{id}, checking application_id and end_user_id against
+// the caller.
+struct job_record {
+  job_status status = job_status::queued;
+  operation op = operation::search;
+  std::string application_id;
+  std::optional<std::string> end_user_id;
+  int attempts = 0;  // attempts started so far; 0 while the first is still queued
+  time_point created_at;
+  time_point updated_at;
+  std::optional<time_point> completed_at;  // set with a final status
+  std::optional<std::string> result;       // JSON text; succeeded only
+  std::optional<std::string> error;        // the last error, if any
+  std::optional<int> memory_bank_status;
+  std::optional<std::string> memory_bank_request_id;
+
+  friend bool operator==(const job_record&, const job_record&) = default;
+};
+
+// The record of a job just enqueued: queued, no attempt yet, created and updated at enqueue.
+job_record queued_record(const job& value);
+
+// The hash fields (status, operation, application_id, end_user_id?, attempts, created_at,
+// updated_at, completed_at?, result?, error?, memory_bank_status?, memory_bank_request_id?).
+stream_fields encode_record(const job_record& value);
+
+// Reads a hash back (HGETALL); the error names the field.
+auth::value_or_error<job_record, decode_error> decode_record(const stream_fields& fields);
+
+}  // namespace gpt_adapter::queue
