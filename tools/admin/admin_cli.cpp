@@ -12,6 +12,7 @@
 #include "tools/admin/admin_session.hpp"
 #include "tools/admin/application_commands.hpp"
 #include "tools/admin/application_input.hpp"
+#include "tools/admin/key_commands.hpp"
 #include "tools/admin/migration_commands.hpp"
 
 namespace gpt_adapter::admin {
@@ -23,7 +24,7 @@ constexpr std::string_view program_name = "gpt-adapter-admin";
 
 const std::vector<admin_command_group>& admin_command_groups() {
   static const std::vector<admin_command_group> groups{migration_commands(),
-                                                       application_commands()};
+                                                       application_commands(), key_commands()};
   return groups;
 }
 
