@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace gpt_adapter::text {
 
@@ -10,5 +12,11 @@ std::string format_rfc3339(std::chrono::system_clock::time_point moment);
 inline std::string utc_now_rfc3339() {
   return format_rfc3339(std::chrono::system_clock::now());
 }
+
+// Reads an RFC 3339 date-time (section 5.6): `T` or `t`, any number of fraction digits (kept to
+// the millisecond), `Z`, `z` or a numeric offset, which is applied. Checks the calendar (no
+// February 30th; a leap second is refused). std::nullopt for anything else.
+std::optional<std::chrono::sys_time<std::chrono::milliseconds>> parse_rfc3339(
+    std::string_view text);
 
 }  // namespace gpt_adapter::text
