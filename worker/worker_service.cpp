@@ -4,16 +4,20 @@
 
 #include "common/logging/logger.hpp"
 #include "common/service/http_service.hpp"
+#include "worker/delivery.hpp"
 #include "worker/worker_settings.hpp"
 
 namespace gpt_adapter::worker {
 
 int run_worker_service() {
   const auto started = std::chrono::steady_clock::now();
-  const auto settings = read_worker_settings(config::process_env_reader());
+  const auto env = config::process_env_reader();
+  const auto settings = read_worker_settings(env);
+  const auto delivery = read_delivery_settings(env);
   logging::init("gpt-adapter-worker", settings.common.logging.level,
                 settings.common.logging.format);
   service::http_service worker("worker ops", settings.common, settings.ops_listener);
+  start_delivery(worker, settings.common.redis, delivery);
   return worker.run(started);
 }
 

@@ -14,6 +14,7 @@
 #include "tools/admin/application_input.hpp"
 #include "tools/admin/key_commands.hpp"
 #include "tools/admin/migration_commands.hpp"
+#include "tools/admin/queue_commands.hpp"
 
 namespace gpt_adapter::admin {
 namespace {
@@ -23,8 +24,9 @@ namespace asio = boost::asio;
 constexpr std::string_view program_name = "gpt-adapter-admin";
 
 const std::vector<admin_command_group>& admin_command_groups() {
-  static const std::vector<admin_command_group> groups{migration_commands(),
-                                                       application_commands(), key_commands()};
+  static const std::vector<admin_command_group> groups{migration_commands(), application_commands(),
+                                                       key_commands(), queue_commands(),
+                                                       dead_letter_commands()};
   return groups;
 }
 
@@ -102,8 +104,8 @@ program_spec admin_program() {
   program_spec program{
       .name = std::string(program_name),
       .summary =
-          "Administers the Custom GPT Adapter: database migrations and the applications "
-          "(OAuth clients) allowed to call the API. Reads DATABASE_URL, "
+          "Administers the Custom GPT Adapter: database migrations, the applications "
+          "(OAuth clients) allowed to call the API, and the job queue. Reads DATABASE_URL, "
           "DATABASE_ADMIN_URL and REDIS_URL from the environment or .env."};
   for (const auto& group : admin_command_groups()) {
     command_group declared{.name = group.name, .summary = group.summary};

@@ -1,0 +1,453 @@
+#include <chrono>
+#include <memory>
+#include <signal.h>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include "common/audit/event.hpp"
+#include "common/audit/keys.hpp"
+#include "common/postgres/migration_runner.hpp"
+#include "common/postgres/pool.hpp"
+#include "common/queue/job.hpp"
+#include "common/queue/job_outcome.hpp"
+#include "common/queue/keys.hpp"
+#include "tests/support/admin_cli.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/io_threads.hpp"
+#include "tests/support/postgres_queries.hpp"
+#include "tests/support/prometheus_text.hpp"
+#include "tests/support/redis_commands.hpp"
+#include "tests/support/services.hpp"
+
+using namespace gpt_adapter;
+using namespace gpt_adapter::testing;
+using Catch::Matchers::Contains;
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr auto app_a = "11111111-1111-4111-8111-111111111111";
+constexpr auto app_b = "22222222-2222-4222-8222-222222222222";
+constexpr auto app_unknown = "99999999-9999-4999-8999-999999999999";
+
+const std::string audit_stream(audit::keys::stream);
+const std::string history_stream(queue::keys::history_stream);
+
+queue::time_point now_ms() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// A migrated database with two applications, a Redis, and the test's own view of both: the
+// superuser pool (not subject to row-level security) and a plain Redis connection.
+struct delivery_fixture {
+  postgres_server database;
+  redis_server redis;
+  io_threads io{1};
+  std::shared_ptr<postgres::pool> owner =
+      postgres::pool::create(io.context().get_executor(),
+                             {.conninfo = database.owner_url(), .min_size = 0, .max_size = 2});
+  redis_commands commands{redis.port()};
+
+  delivery_fixture() {
+    io.run(postgres::migrate_up(*owner, std::nullopt));
+    run_sql(database.owner_url(),
+            std::string("INSERT INTO custom_gpt_applications (id, name, client_id, "
+                        "client_secret_hash) VALUES ('") +
+                app_a + "', 'A', 'client-a', 'x'), ('" + app_b + "', 'B', 'client-b', 'x')");
+  }
+  ~delivery_fixture() { owner->stop(); }
+
+  // nullopt while PostgreSQL cannot answer.
+  std::optional<long long> count(const std::string& sql) {
+    try {
+      const auto value = io.run(select_value(*owner, sql));
+      return value ? std::stoll(*value) : 0;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
+  std::map<std::string, std::string> worker_environment() const {
+    auto environment = service_environment(database, redis);
+    environment["AUDIT_BATCH_SIZE"] = "10";
+    environment["AUDIT_BATCH_MAX_WAIT_MS"] = "200";
+    environment["JOB_HISTORY_BATCH_SIZE"] = "10";
+    environment["JOB_HISTORY_BATCH_MAX_WAIT_MS"] = "200";
+    environment["DELIVERY_RETRY_MAX_MS"] = "200";
+    return environment;
+  }
+
+  long long stream_length(const std::string& key) {
+    return commands.run({"XLEN", key}).as_integer();
+  }
+  long long pending(const std::string& key, const std::string& group) {
+    return commands.run({"XPENDING", key, group}).as_array().at(0).as_integer();
+  }
+};
+
+audit::event audit_event(const std::string& application_id, int number) {
+  auto event = audit::new_event(application_id, "search", "req-audit-" + std::to_string(number));
+  event.response_status = 202;
+  event.request_data = {{"query_length", number}};
+  event.processing_time_ms = 1.5;
+  return event;
+}
+
+// Rows of one application as the runtime role sees them under row-level security.
+asio::awaitable<long long> visible_rows(postgres::pool& runtime, std::string table,
+                                        std::optional<std::string> application_id) {
+  long long rows = -1;
+  const auto count = [&](postgres::connection_lease& lease) -> asio::awaitable<void> {
+    const auto result = co_await lease.query("SELECT count(*) FROM " + table);
+    rows = std::stoll(std::string(result.value(0, 0)));
+  };
+  if (application_id) {
+    co_await runtime.application_transaction(*application_id, count);
+  } else {
+    co_await runtime.transaction(count);
+  }
+  co_return rows;
+}
+
+std::optional<double> metric(const service_process& worker, const std::string& name,
+                             const std::string& sink) {
+  try {
+    return parse_prometheus_text(http_get(worker.port(), "/metrics").body)
+        .value(name, {{"sink", sink}});
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+void stop_worker(service_process& worker) {
+  worker.process().signal(SIGTERM);
+  CHECK(worker.process().wait_exit(20s) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("delivery: audit events reach PostgreSQL in batches, under row-level security",
+          "[integration][delivery]") {
+  delivery_fixture fixture;
+  // Emitted before any worker ever ran: the group starts at the stream's beginning.
+  for (int i = 0; i < 25; ++i) {
+    fixture.commands.xadd(audit_stream, audit::encode(audit_event(i % 2 == 0 ? app_a : app_b, i)));
+  }
+  service_process worker(worker_binary, fixture.worker_environment(), "WORKER_OPS_PORT");
+  REQUIRE(worker.wait_healthy(15s));
+
+  REQUIRE(wait_until(
+      [&] { return fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 25; }, 20s));
+  REQUIRE(wait_until([&] { return fixture.stream_length(audit_stream) == 0; }, 10s));
+  CHECK(fixture.pending(audit_stream, std::string(audit::keys::consumer_group)) == 0);
+  CHECK(fixture.count("SELECT count(DISTINCT request_id) FROM custom_gpt_audit_logs "
+                      "WHERE request_data ? 'query_length' AND response_status = 202") == 25);
+
+  // Batches of at most 10: at least three of them for 25 events.
+  CHECK(metric(worker, "stream_sink_entries_written_total", "audit") == 25);
+  CHECK(metric(worker, "stream_sink_batch_size_sum", "audit") == 25);
+  CHECK(metric(worker, "stream_sink_batch_size_count", "audit") >= 3);
+  CHECK(metric(worker, "stream_sink_lag_seconds", "audit") == 0);
+
+  const auto runtime =
+      postgres::pool::create(fixture.io.context().get_executor(),
+                             {.conninfo = fixture.database.runtime_url(), .min_size = 0});
+  CHECK(fixture.io.run(visible_rows(*runtime, "custom_gpt_audit_logs", std::string(app_a))) == 13);
+  CHECK(fixture.io.run(visible_rows(*runtime, "custom_gpt_audit_logs", std::string(app_b))) == 12);
+  CHECK(fixture.io.run(visible_rows(*runtime, "custom_gpt_audit_logs", std::nullopt)) == 0);
+  runtime->stop();
+  stop_worker(worker);
+}
+
+TEST_CASE("delivery: audit events survive a PostgreSQL outage and are written exactly once",
+          "[integration][delivery]") {
+  delivery_fixture fixture;
+  service_process worker(worker_binary, fixture.worker_environment(), "WORKER_OPS_PORT");
+  REQUIRE(worker.wait_healthy(15s));
+
+  std::vector<audit::event> before;
+  for (int i = 0; i < 5; ++i) {
+    before.push_back(audit_event(app_a, i));
+    fixture.commands.xadd(audit_stream, audit::encode(before.back()));
+  }
+  REQUIRE(wait_until(
+      [&] { return fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 5; }, 20s));
+
+  fixture.database.stop();
+  for (int i = 5; i < 25; ++i) {
+    fixture.commands.xadd(audit_stream, audit::encode(audit_event(i % 2 == 0 ? app_a : app_b, i)));
+  }
+  // Delivered twice: the same events again, as a producer retrying after a timeout would.
+  fixture.commands.xadd(audit_stream, audit::encode(before[0]));
+  fixture.commands.xadd(audit_stream, audit::encode(before[1]));
+
+  REQUIRE(wait_until(
+      [&] { return metric(worker, "stream_sink_write_failures_total", "audit").value_or(0) >= 2; },
+      20s));
+  // Nothing was acknowledged while PostgreSQL was down: every entry is still in the stream.
+  CHECK(fixture.stream_length(audit_stream) == 22);
+  // The sink holds one full batch and reads no further until it is written.
+  CHECK(wait_until([&] { return metric(worker, "stream_sink_waiting_entries", "audit") == 10; },
+                   10s));
+  CHECK(metric(worker, "stream_sink_lag_seconds", "audit").value_or(0) > 0);
+
+  fixture.database.start();
+  REQUIRE(wait_until([&] { return fixture.stream_length(audit_stream) == 0; }, 30s));
+  CHECK(fixture.pending(audit_stream, std::string(audit::keys::consumer_group)) == 0);
+  CHECK(fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 25);
+  CHECK(fixture.count("SELECT count(DISTINCT request_id) FROM custom_gpt_audit_logs") == 25);
+  CHECK(metric(worker, "stream_sink_entries_written_total", "audit") == 25);
+  stop_worker(worker);
+}
+
+TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs; poison goes to a dead stream",
+          "[integration][delivery]") {
+  delivery_fixture fixture;
+  const auto created = now_ms() - std::chrono::seconds(10);
+  const auto outcome = [&](std::string request_id, std::string application_id,
+                           queue::job_status status, std::chrono::milliseconds completed_after) {
+    return queue::job_outcome{.request_id = std::move(request_id),
+                              .application_id = std::move(application_id),
+                              .end_user_id = "user-1",
+                              .op = queue::operation::create,
+                              .status = status,
+                              .attempts = 1,
+                              .processing_time = std::chrono::milliseconds(35),
+                              .created_at = created,
+                              .completed_at = created + completed_after};
+  };
+  auto succeeded = outcome("req-1", app_a, queue::job_status::succeeded, 2s);
+  succeeded.memory_bank_status = 201;
+  succeeded.memory_bank_request_id = "mb-1";
+  auto dead = outcome("req-2", app_b, queue::job_status::dead, 3s);
+  dead.attempts = 3;
+  dead.error = "memory bank answered 503";
+  dead.memory_bank_status = 503;
+  auto stale = outcome("req-1", app_a, queue::job_status::failed, 1s);
+
+  fixture.commands.xadd(history_stream, queue::encode_outcome(succeeded));
+  fixture.commands.xadd(history_stream, queue::encode_outcome(dead));
+  fixture.commands.xadd(
+      history_stream,
+      queue::encode_outcome(outcome("req-3", app_unknown, queue::job_status::succeeded, 1s)));
+  fixture.commands.xadd(history_stream, {{"not", "an outcome"}});
+
+  service_process worker(worker_binary, fixture.worker_environment(), "WORKER_OPS_PORT");
+  REQUIRE(worker.wait_healthy(15s));
+  const auto dead_stream = history_stream + ":dead";
+  REQUIRE(wait_until([&] { return fixture.stream_length(history_stream) == 0; }, 20s));
+  CHECK(fixture.count("SELECT count(*) FROM custom_gpt_jobs") == 2);
+  // The outcome for an application that does not exist (a foreign-key violation) and the
+  // undecodable entry are set aside with the reason; they did not hold up the others.
+  REQUIRE(fixture.stream_length(dead_stream) == 2);
+  const auto set_aside = fixture.commands.run({"XRANGE", dead_stream, "-", "+"}).as_array();
+  std::vector<std::string> reasons;
+  for (const auto& entry : set_aside) {
+    const auto& fields = entry.as_array().at(1).as_array();
+    for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+      if (fields[i].as_string() == "dead_reason") {
+        reasons.push_back(fields[i + 1].as_string());
+      }
+    }
+  }
+  REQUIRE(reasons.size() == 2);
+  CHECK_THAT(reasons[0], Contains("23503"));
+  CHECK_THAT(reasons[1], Contains("undecodable"));
+
+  const auto row = fixture.io.run(select_rows(
+      *fixture.owner,
+      "SELECT status, attempts, error, memory_bank_status, memory_bank_request_id, end_user_id, "
+      "processing_time_ms FROM custom_gpt_jobs ORDER BY request_id"));
+  REQUIRE(row.size() == 2);
+  CHECK(row[0] == std::vector<std::optional<std::string>>{"succeeded", "1", std::nullopt, "201",
+                                                          "mb-1", "user-1", "35"});
+  CHECK(row[1] == std::vector<std::optional<std::string>>{"dead", "3", "memory bank answered 503",
+                                                          "503", std::nullopt, "user-1", "35"});
+
+  // An older outcome delivered late does not overwrite the newer one.
+  fixture.commands.xadd(history_stream, queue::encode_outcome(stale));
+  REQUIRE(wait_until([&] { return fixture.stream_length(history_stream) == 0; }, 20s));
+  CHECK(fixture.count("SELECT count(*) FROM custom_gpt_jobs WHERE request_id = 'req-1' AND "
+                      "status = 'succeeded'") == 1);
+  CHECK(metric(worker, "stream_sink_entries_rejected_total", "job_history") == 2);
+
+  const auto runtime =
+      postgres::pool::create(fixture.io.context().get_executor(),
+                             {.conninfo = fixture.database.runtime_url(), .min_size = 0});
+  CHECK(fixture.io.run(visible_rows(*runtime, "custom_gpt_jobs", std::string(app_a))) == 1);
+  CHECK(fixture.io.run(visible_rows(*runtime, "custom_gpt_jobs", std::nullopt)) == 0);
+  runtime->stop();
+  stop_worker(worker);
+}
+
+namespace {
+
+queue::job sample_job(const std::string& request_id) {
+  return {.request_id = request_id,
+          .op = queue::operation::create,
+          .application_id = app_a,
+          .end_user_id = "user-1",
+          .payload = {{"content", "remember this"}},
+          .attempt = 3,
+          .enqueued_at = now_ms() - std::chrono::minutes(10),
+          .deadline = now_ms() - std::chrono::minutes(8)};
+}
+
+queue::stream_fields dead_letter_of(const queue::job& job) {
+  auto fields = queue::encode(job);
+  fields.insert(fields.end(), {{"dead_reason", "exhausted"},
+                               {"last_error", "memory bank answered 503"},
+                               {"memory_bank_status", "503"},
+                               {"attempts", "3"},
+                               {"failed_at", "2026-11-22T04:05:06.789Z"},
+                               {"source_id", "1-0"}});
+  return fields;
+}
+
+std::map<std::string, std::string> admin_environment(const redis_server& redis) {
+  // The queue commands never touch PostgreSQL, which is not even running here.
+  return {{"DATABASE_URL", "postgresql://admin@127.0.0.1:1/gpt_adapter"},
+          {"REDIS_URL", redis.url()}};
+}
+
+json::value parsed(const admin_cli_result& result) {
+  INFO("stdout: " << result.out << "\nstderr: " << result.err);
+  return json::parse(result.out);
+}
+
+}  // namespace
+
+TEST_CASE("delivery: admin queue stats counts what is in Redis", "[integration][delivery][admin]") {
+  redis_server redis;
+  redis_commands commands(redis.port());
+  const std::string jobs(queue::keys::jobs_stream);
+  commands.run({"XGROUP", "CREATE", jobs, "workers", "0", "MKSTREAM"}).throw_if_error();
+  for (int i = 0; i < 5; ++i) {
+    commands.xadd(jobs, queue::encode(sample_job("req-" + std::to_string(i))));
+  }
+  commands.run({"XREADGROUP", "GROUP", "workers", "worker-1", "COUNT", "2", "STREAMS", jobs, ">"});
+  for (const auto* member : {"a", "b", "c"}) {
+    commands.run({"ZADD", std::string(queue::keys::delayed_set), "1", member});
+  }
+  commands.xadd(std::string(queue::keys::dead_letter_stream), dead_letter_of(sample_job("d1")));
+  commands.xadd(std::string(queue::keys::dead_letter_stream), dead_letter_of(sample_job("d2")));
+  commands.xadd(audit_stream, {{"event_id", "x"}});
+
+  const auto result = run_admin_cli({"queue", "stats", "--json"}, admin_environment(redis));
+  REQUIRE(result.status == 0);
+  const auto stats = parsed(result).as_object();
+  CHECK(stats.at("delayed").as_int64() == 3);
+  CHECK(stats.at("dead").as_int64() == 2);
+  const auto& streams = stats.at("streams").as_array();
+  REQUIRE(streams.size() == 3);
+  const auto& job_stream = streams[0].as_object();
+  CHECK(job_stream.at("name").as_string() == "jobs");
+  CHECK(job_stream.at("length").as_int64() == 5);
+  CHECK(job_stream.at("group_exists").as_bool());
+  CHECK(job_stream.at("lag").as_int64() == 3);
+  CHECK(job_stream.at("pending").as_int64() == 2);
+  const auto& consumers = job_stream.at("consumers").as_array();
+  REQUIRE(consumers.size() == 1);
+  CHECK(consumers[0].at("name").as_string() == "worker-1");
+  CHECK(consumers[0].at("pending").as_int64() == 2);
+  CHECK(consumers[0].at("idle_ms").as_int64() >= 0);
+  const auto& audit = streams[2].as_object();
+  CHECK(audit.at("length").as_int64() == 1);
+  CHECK_FALSE(audit.at("group_exists").as_bool());
+
+  const auto text = run_admin_cli({"queue", "stats"}, admin_environment(redis));
+  CHECK(text.status == 0);
+  CHECK_THAT(text.out, Contains("dead letters: 2"));
+  CHECK_THAT(text.out, Contains("worker-1"));
+
+  auto without_redis = admin_environment(redis);
+  without_redis.erase("REDIS_URL");
+  const auto refused = run_admin_cli({"queue", "stats"}, without_redis);
+  CHECK(refused.status == 1);
+  CHECK_THAT(refused.err, Contains("REDIS_URL"));
+}
+
+TEST_CASE("delivery: admin dlq list, show, replay and purge", "[integration][delivery][admin]") {
+  redis_server redis;
+  redis_commands commands(redis.port());
+  const auto environment = admin_environment(redis);
+  const std::string dead(queue::keys::dead_letter_stream);
+  const std::string jobs(queue::keys::jobs_stream);
+  const auto first = commands.xadd(dead, dead_letter_of(sample_job("req-1")));
+  commands.xadd(dead, dead_letter_of(sample_job("req-2")));
+  commands.xadd(dead, dead_letter_of(sample_job("req-3")));
+  const auto garbage = commands.xadd(dead, {{"not", "a job"}, {"dead_reason", "not_retryable"}});
+  commands.run({"HSET", queue::keys::job_record("req-1"), "status", "dead", "attempts", "3",
+                "error", "memory bank answered 503", "completed_at", "2026-11-22T04:05:06.789Z"});
+
+  const auto listed = run_admin_cli({"dlq", "list", "--json"}, environment);
+  REQUIRE(listed.status == 0);
+  const auto letters = parsed(listed).as_array();
+  REQUIRE(letters.size() == 4);
+  CHECK(letters[0].at("id").as_string() == first);
+  CHECK(letters[0].at("fields").at("request_id").as_string() == "req-1");
+  CHECK(letters[0].at("fields").at("dead_reason").as_string() == "exhausted");
+  const auto table = run_admin_cli({"dlq", "list", "--limit", "2"}, environment);
+  CHECK(table.status == 0);
+  CHECK_THAT(table.out, Contains("req-2"));
+  CHECK_THAT(table.out, !Contains("req-3"));
+
+  const auto shown = run_admin_cli({"dlq", "show", first}, environment);
+  CHECK(shown.status == 0);
+  CHECK_THAT(shown.out, Contains("memory bank answered 503"));
+  CHECK(run_admin_cli({"dlq", "show", "1-1"}, environment).status == 1);
+  CHECK(run_admin_cli({"dlq", "replay"}, environment).status == 2);
+  CHECK(run_admin_cli({"dlq", "replay", first, "--all"}, environment).status == 2);
+
+  const auto before_replay = now_ms();
+  const auto replayed = run_admin_cli({"dlq", "replay", first, "--json"}, environment);
+  REQUIRE(replayed.status == 0);
+  CHECK(commands.run({"XLEN", dead}).as_integer() == 3);
+  const auto queued = commands.run({"XRANGE", jobs, "-", "+"}).as_array();
+  REQUIRE(queued.size() == 1);
+  CHECK(queued[0].as_array().at(0).as_string() ==
+        parsed(replayed).at("replayed").as_array().at(0).at("stream_id").as_string());
+  queue::stream_fields fields;
+  const auto& flat = queued[0].as_array().at(1).as_array();
+  for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+    fields.emplace_back(flat[i].as_string(), flat[i + 1].as_string());
+  }
+  const auto job = queue::decode(fields);
+  REQUIRE(job);
+  CHECK(job->request_id == "req-1");
+  CHECK(job->attempt == 1);
+  CHECK(job->payload == json::object{{"content", "remember this"}});
+  CHECK(job->deadline >= before_replay + std::chrono::minutes(2) - std::chrono::seconds(1));
+  const auto record = queue::keys::job_record("req-1");
+  CHECK(commands.run({"HGET", record, "status"}).as_string() == "queued");
+  CHECK(commands.run({"HGET", record, "attempts"}).as_string() == "0");
+  CHECK(commands.run({"HEXISTS", record, "error"}).as_integer() == 0);
+  CHECK(commands.run({"TTL", record}).as_integer() > 0);
+
+  // --all replays what it can and names what it cannot.
+  const auto all = run_admin_cli({"dlq", "replay", "--all", "--json"}, environment);
+  CHECK(all.status == 1);
+  const auto report = parsed(all).as_object();
+  CHECK(report.at("replayed").as_array().size() == 2);
+  REQUIRE(report.at("failed").as_array().size() == 1);
+  CHECK(report.at("failed").as_array()[0].at("id").as_string() == garbage);
+  CHECK(commands.run({"XLEN", jobs}).as_integer() == 3);
+  CHECK(commands.run({"XLEN", dead}).as_integer() == 1);
+
+  CHECK(run_admin_cli({"dlq", "purge", garbage}, environment).status == 0);
+  CHECK(commands.run({"XLEN", dead}).as_integer() == 0);
+  CHECK(run_admin_cli({"dlq", "purge", garbage}, environment).status == 1);
+
+  commands.xadd(dead, dead_letter_of(sample_job("req-4")));
+  commands.xadd(dead, dead_letter_of(sample_job("req-5")));
+  CHECK(run_admin_cli({"dlq", "purge", "--all"}, environment).status == 2);
+  CHECK(commands.run({"XLEN", dead}).as_integer() == 2);
+  const auto purged = run_admin_cli({"dlq", "purge", "--all", "--yes", "--json"}, environment);
+  REQUIRE(purged.status == 0);
+  CHECK(parsed(purged).at("purged").as_int64() == 2);
+  CHECK(commands.run({"XLEN", dead}).as_integer() == 0);
+}

@@ -1,0 +1,224 @@
+#include "tools/admin/queue_store.hpp"
+
+#include <algorithm>
+
+#include "common/audit/keys.hpp"
+#include "common/queue/keys.hpp"
+#include "common/queue/timestamp.hpp"
+
+namespace gpt_adapter::admin {
+namespace {
+
+namespace asio = boost::asio;
+
+// KEYS: dead-letter stream, jobs stream, job record.
+// ARGV: dead letter id, now (RFC 3339), record TTL in seconds, operation, application id,
+// end-user id ('' for none), then the job's stream fields.
+// All keys share the {gpt-adapter} hash tag, so the script runs on one Redis Cluster slot.
+constexpr std::string_view replay_script = R"lua(
+if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then
+  return false
+end
+local fields = {}
+for i = 7, #ARGV do
+  fields[#fields + 1] = ARGV[i]
+end
+local id = redis.call('XADD', KEYS[2], '*', unpack(fields))
+redis.call('HDEL', KEYS[3], 'completed_at', 'result', 'error', 'memory_bank_status',
+           'memory_bank_request_id')
+redis.call('HSETNX', KEYS[3], 'created_at', ARGV[2])
+redis.call('HSET', KEYS[3], 'status', 'queued', 'operation', ARGV[4], 'application_id', ARGV[5],
+           'attempts', '0', 'updated_at', ARGV[2])
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[3], 'end_user_id', ARGV[6])
+end
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[1])
+return id
+)lua";
+
+// Counted and deleted in one step, so a letter arriving meanwhile is not lost uncounted.
+constexpr std::string_view purge_all_script = R"lua(
+local count = redis.call('XLEN', KEYS[1])
+redis.call('DEL', KEYS[1])
+return count
+)lua";
+
+struct watched_stream {
+  std::string_view name;
+  std::string_view key;
+  std::string_view group;
+};
+
+const watched_stream watched_streams[] = {
+    {"jobs", queue::keys::jobs_stream, queue::keys::consumer_group},
+    {"job_history", queue::keys::history_stream, queue::keys::history_group},
+    {"audit", audit::keys::stream, audit::keys::consumer_group},
+};
+
+const redis::info_value* find_info(
+    const std::vector<std::pair<std::string, redis::info_value>>& values, std::string_view name) {
+  for (const auto& [key, value] : values) {
+    if (key == name) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
+long long integer_of(const std::vector<std::pair<std::string, redis::info_value>>& values,
+                     std::string_view name) {
+  const auto* value = find_info(values, name);
+  return value != nullptr && value->integer ? *value->integer : 0;
+}
+
+asio::awaitable<stream_stats> read_stream_stats(redis::client& redis, watched_stream watched) {
+  stream_stats stats{.name = std::string(watched.name),
+                     .key = std::string(watched.key),
+                     .group = std::string(watched.group)};
+  stats.length = (co_await redis.command("XLEN", watched.key)).as_integer();
+  if (stats.length == 0 && (co_await redis.command("EXISTS", watched.key)).as_integer() == 0) {
+    co_return stats;
+  }
+  const auto groups = co_await redis.command("XINFO", "GROUPS", watched.key);
+  for (const auto& group : groups.as_array()) {
+    const auto values = redis::parse_info_map(group);
+    const auto* name = find_info(values, "name");
+    if (name == nullptr || name->text != watched.group) {
+      continue;
+    }
+    stats.group_exists = true;
+    stats.pending = integer_of(values, "pending");
+    if (const auto* lag = find_info(values, "lag"); lag != nullptr && lag->integer) {
+      stats.lag = *lag->integer;
+    }
+    if (const auto* last = find_info(values, "last-delivered-id"); last != nullptr) {
+      stats.last_delivered_id = last->text;
+    }
+  }
+  if (!stats.group_exists) {
+    co_return stats;
+  }
+  const auto consumers = co_await redis.command("XINFO", "CONSUMERS", watched.key, watched.group);
+  for (const auto& consumer : consumers.as_array()) {
+    const auto values = redis::parse_info_map(consumer);
+    const auto* name = find_info(values, "name");
+    stats.consumers.push_back({.name = name != nullptr ? name->text : std::string(),
+                               .pending = integer_of(values, "pending"),
+                               .idle_ms = integer_of(values, "idle")});
+  }
+  co_return stats;
+}
+
+}  // namespace
+
+asio::awaitable<queue_stats> read_queue_stats(redis::client& redis) {
+  queue_stats stats;
+  for (const auto& watched : watched_streams) {
+    stats.streams.push_back(co_await read_stream_stats(redis, watched));
+  }
+  stats.delayed = (co_await redis.command("ZCARD", queue::keys::delayed_set)).as_integer();
+  stats.dead = (co_await redis.command("XLEN", queue::keys::dead_letter_stream)).as_integer();
+  co_return stats;
+}
+
+std::optional<std::string> dead_letter::field(std::string_view name) const {
+  for (const auto& [key, value] : fields) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<std::vector<dead_letter>> list_dead_letters(redis::client& redis, std::size_t limit,
+                                                            std::optional<std::string> after) {
+  // "(id" is an exclusive start (Redis 6.2+).
+  const auto start = after ? "(" + *after : std::string("-");
+  const auto entries = redis::parse_entries(co_await redis.command(
+      "XRANGE", queue::keys::dead_letter_stream, start, "+", "COUNT", std::to_string(limit)));
+  std::vector<dead_letter> letters;
+  for (const auto& entry : entries) {
+    letters.push_back({entry.id, entry.fields});
+  }
+  co_return letters;
+}
+
+asio::awaitable<std::optional<dead_letter>> find_dead_letter(redis::client& redis, std::string id) {
+  if (!redis::stream_id_milliseconds(id)) {
+    co_return std::nullopt;
+  }
+  const auto entries = redis::parse_entries(
+      co_await redis.command("XRANGE", queue::keys::dead_letter_stream, id, id));
+  if (entries.empty()) {
+    co_return std::nullopt;
+  }
+  co_return dead_letter{entries.front().id, entries.front().fields};
+}
+
+auth::value_or_error<queue::job, std::string> replayed_job(const dead_letter& letter,
+                                                           queue::time_point now) {
+  queue::stream_fields job_fields;
+  for (const auto& [name, value] : letter.fields) {
+    if (std::find(std::begin(dead_letter_fields), std::end(dead_letter_fields), name) ==
+        std::end(dead_letter_fields)) {
+      job_fields.emplace_back(name, value);
+    }
+  }
+  auto decoded = queue::decode(job_fields);
+  if (!decoded) {
+    return "not a valid job: " + decoded.error().field + ": " + decoded.error().message;
+  }
+  auto job = std::move(decoded).value();
+  const auto allowed = job.deadline - job.enqueued_at;
+  if (allowed <= std::chrono::milliseconds::zero()) {
+    return std::string("not a valid job: its deadline is not after its enqueue time");
+  }
+  job.attempt = 1;
+  job.enqueued_at = now;
+  job.deadline = now + allowed;
+  return job;
+}
+
+asio::awaitable<std::optional<std::string>> replay_dead_letter(redis::client& redis,
+                                                               const dead_letter& letter,
+                                                               const queue::job& job,
+                                                               std::chrono::seconds record_ttl) {
+  std::vector<std::string> command{
+      "EVAL",
+      std::string(replay_script),
+      "3",
+      std::string(queue::keys::dead_letter_stream),
+      std::string(queue::keys::jobs_stream),
+      queue::keys::job_record(job.request_id),
+      letter.id,
+      queue::format_timestamp(std::chrono::time_point_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now())),
+      std::to_string(record_ttl.count()),
+      std::string(queue::to_string(job.op)),
+      job.application_id,
+      job.end_user_id.value_or("")};
+  for (auto& [name, value] : queue::encode(job)) {
+    command.push_back(std::move(name));
+    command.push_back(std::move(value));
+  }
+  const auto answer = co_await redis.command(std::move(command));
+  if (answer.is_nil()) {
+    co_return std::nullopt;
+  }
+  co_return answer.as_string();
+}
+
+asio::awaitable<bool> purge_dead_letter(redis::client& redis, std::string id) {
+  if (!redis::stream_id_milliseconds(id)) {
+    co_return false;
+  }
+  co_return (co_await redis.command("XDEL", queue::keys::dead_letter_stream, id)).as_integer() > 0;
+}
+
+asio::awaitable<long long> purge_all_dead_letters(redis::client& redis) {
+  co_return (co_await redis.command("EVAL", purge_all_script, "1", queue::keys::dead_letter_stream))
+      .as_integer();
+}
+
+}  // namespace gpt_adapter::admin

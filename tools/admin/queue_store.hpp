@@ -1,0 +1,84 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "common/auth/value_or_error.hpp"
+#include "common/queue/job.hpp"
+#include "common/redis/client.hpp"
+#include "common/redis/stream_reply.hpp"
+
+// What the `queue` and `dlq` commands read and change in Redis: the job pipeline's streams,
+// the delayed set and the dead-letter stream.
+namespace gpt_adapter::admin {
+
+struct consumer_stats {
+  std::string name;
+  long long pending = 0;
+  long long idle_ms = 0;  // since the consumer last read or claimed
+};
+
+struct stream_stats {
+  std::string name;  // jobs, job_history, audit
+  std::string key;
+  std::string group;
+  long long length = 0;
+  bool group_exists = false;
+  // Entries not yet delivered to the group; nullopt when Redis cannot tell (after deletions
+  // between the last delivered and the last added id).
+  std::optional<long long> lag;
+  long long pending = 0;  // delivered, not yet acknowledged
+  std::string last_delivered_id;
+  std::vector<consumer_stats> consumers;
+};
+
+struct queue_stats {
+  std::vector<stream_stats> streams;  // the jobs stream first
+  long long delayed = 0;              // jobs waiting for a retry
+  long long dead = 0;                 // dead letters
+};
+
+boost::asio::awaitable<queue_stats> read_queue_stats(redis::client& redis);
+
+// Every dead letter carries the job's own fields plus these, set when it died.
+inline constexpr std::string_view dead_letter_fields[] = {
+    "dead_reason", "last_error", "memory_bank_status", "attempts", "failed_at", "source_id"};
+
+struct dead_letter {
+  std::string id;
+  redis::field_list fields;
+
+  // The value of a field, or nullopt.
+  std::optional<std::string> field(std::string_view name) const;
+};
+
+// Oldest first, at most `limit`, starting after `after` when given.
+boost::asio::awaitable<std::vector<dead_letter>> list_dead_letters(
+    redis::client& redis, std::size_t limit, std::optional<std::string> after = std::nullopt);
+boost::asio::awaitable<std::optional<dead_letter>> find_dead_letter(redis::client& redis,
+                                                                    std::string id);
+
+// The job a dead letter is replayed as: its own fields (without the dead-letter ones), attempt
+// 1, enqueued now, with a deadline as far from now as the original was from its enqueueing.
+// The error says why the entry is not a job that can be replayed.
+auth::value_or_error<queue::job, std::string> replayed_job(const dead_letter& letter,
+                                                           queue::time_point now);
+
+// Atomically (one Lua script): adds the job to the jobs stream, sets its record back to
+// queued (refreshing its TTL) and deletes the dead letter. Returns the new stream id, or
+// nullopt if the dead letter no longer exists (replayed or purged meanwhile).
+boost::asio::awaitable<std::optional<std::string>> replay_dead_letter(
+    redis::client& redis, const dead_letter& letter, const queue::job& job,
+    std::chrono::seconds record_ttl);
+
+// Whether the entry existed.
+boost::asio::awaitable<bool> purge_dead_letter(redis::client& redis, std::string id);
+// How many were deleted.
+boost::asio::awaitable<long long> purge_all_dead_letters(redis::client& redis);
+
+}  // namespace gpt_adapter::admin

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "common/config/settings.hpp"
+#include "common/service/http_service.hpp"
+#include "worker/delivery_settings.hpp"
+
+namespace gpt_adapter::worker {
+
+// Starts this worker's two stream → PostgreSQL sinks (audit events into custom_gpt_audit_logs,
+// final job outcomes into custom_gpt_jobs) on the service's io_context and dependencies, and
+// registers their stop as a shutdown hook of `service`.
+void start_delivery(service::http_service& service, const config::redis_settings& redis,
+                    const delivery_settings& settings);
+
+}  // namespace gpt_adapter::worker
