@@ -1,0 +1,288 @@
+#include "common/queue/job_store.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "common/logging/logger.hpp"
+#include "common/queue/fields.hpp"
+#include "common/queue/keys.hpp"
+#include "common/queue/timestamp.hpp"
+
+namespace gpt_adapter::queue {
+namespace {
+
+// KEYS: jobs stream, record. ARGV: record TTL ms, number of entry fields, the entry's field/value
+// pairs, then the record's.
+constexpr std::string_view enqueue_script = R"lua(
+local count = tonumber(ARGV[2])
+local entry = {}
+for i = 1, count do entry[i] = ARGV[2 + i] end
+local record = {}
+for i = 3 + count, #ARGV do record[#record + 1] = ARGV[i] end
+local id = redis.call('XADD', KEYS[1], '*', unpack(entry))
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], unpack(record))
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return id
+)lua";
+
+// KEYS: record. ARGV: record TTL ms, then the running record's field/value pairs.
+constexpr std::string_view mark_running_script = R"lua(
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'succeeded' or status == 'failed' or status == 'dead' then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+)lua";
+
+// KEYS: jobs stream, record, history stream, dead-letter stream, delayed set.
+// ARGV: group, entry id, record TTL ms, done channel, notification payload ('' for none), delay
+// ms ('' for none), delayed member, then three counted lists (count, pairs...): the record, the
+// history entry and the dead-letter entry (count 0 for none).
+constexpr std::string_view settle_script = R"lua(
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XDEL', KEYS[1], ARGV[2])
+local position = 8
+local function take()
+  local count = tonumber(ARGV[position])
+  local list = {}
+  for i = 1, count do list[i] = ARGV[position + i] end
+  position = position + count + 1
+  return list
+end
+local record = take()
+local history = take()
+local dead = take()
+if #record > 0 then
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[2], unpack(record))
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+end
+if #history > 0 then redis.call('XADD', KEYS[3], '*', unpack(history)) end
+if #dead > 0 then redis.call('XADD', KEYS[4], '*', unpack(dead)) end
+if ARGV[6] ~= '' then
+  local now = redis.call('TIME')
+  local due = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[6])
+  redis.call('ZADD', KEYS[5], string.format('%d', due), ARGV[7])
+end
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return 1
+)lua";
+
+// KEYS: delayed set, jobs stream. ARGV: most members to move. A member is the job's stream
+// fields as a JSON array of alternating names and values.
+constexpr std::string_view move_due_script = R"lua(
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now_ms),
+                       'LIMIT', 0, tonumber(ARGV[1]))
+for _, member in ipairs(due) do
+  redis.call('XADD', KEYS[2], '*', unpack(cjson.decode(member)))
+  redis.call('ZREM', KEYS[1], member)
+end
+return #due
+)lua";
+
+// KEYS: jobs stream, record. ARGV: group, entry id, record TTL ms, updated_at, then the entry's
+// field/value pairs.
+constexpr std::string_view hand_back_script = R"lua(
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 5))
+redis.call('XDEL', KEYS[1], ARGV[2])
+if redis.call('HGET', KEYS[2], 'status') == 'running' then
+  redis.call('HSET', KEYS[2], 'status', 'queued', 'updated_at', ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+end
+return 1
+)lua";
+
+std::vector<std::string> script_call(std::string_view script, std::vector<std::string> keys) {
+  std::vector<std::string> command{"EVAL", std::string(script), std::to_string(keys.size())};
+  for (auto& key : keys) {
+    command.push_back(std::move(key));
+  }
+  return command;
+}
+
+void append_pairs(std::vector<std::string>& command, const stream_fields& pairs) {
+  for (const auto& [name, value] : pairs) {
+    command.push_back(name);
+    command.push_back(value);
+  }
+}
+
+void append_counted(std::vector<std::string>& command, const stream_fields& pairs) {
+  command.push_back(std::to_string(pairs.size() * 2));
+  append_pairs(command, pairs);
+}
+
+std::string delayed_member(const job& value) {
+  boost::json::array pairs;
+  for (const auto& [name, text] : encode(value)) {
+    pairs.emplace_back(name);
+    pairs.emplace_back(text);
+  }
+  return boost::json::serialize(pairs);
+}
+
+std::string ttl_text(std::chrono::milliseconds ttl) {
+  return std::to_string(ttl.count());
+}
+
+time_point now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> ensure_streams(redis::client& redis) {
+  try {
+    co_await redis.command("XGROUP", "CREATE", keys::jobs_stream, keys::consumer_group, "0",
+                           "MKSTREAM");
+  } catch (const redis::reply_error& failure) {
+    if (failure.code() != "BUSYGROUP") {
+      throw;
+    }
+  }
+}
+
+boost::asio::awaitable<std::string> enqueue(redis::client& redis, const job& value,
+                                            std::chrono::milliseconds record_ttl) {
+  auto command = script_call(enqueue_script,
+                             {std::string(keys::jobs_stream), keys::job_record(value.request_id)});
+  const auto entry = encode(value);
+  command.push_back(ttl_text(record_ttl));
+  command.push_back(std::to_string(entry.size() * 2));
+  append_pairs(command, entry);
+  append_pairs(command, encode_record(queued_record(value)));
+  const auto answer = co_await redis.command(std::move(command));
+  co_return answer.as_string();
+}
+
+boost::asio::awaitable<std::optional<job_record>> read_record(redis::client& redis,
+                                                              std::string_view request_id) {
+  const auto answer = co_await redis.command("HGETALL", keys::job_record(request_id));
+  const auto& items = answer.as_array();
+  if (items.empty()) {
+    co_return std::nullopt;
+  }
+  stream_fields pairs;
+  for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+    pairs.emplace_back(items[i].as_string(), items[i + 1].as_string());
+  }
+  auto decoded = decode_record(pairs);
+  if (!decoded) {
+    logging::error("job record cannot be read", {{"request_id", std::string(request_id)},
+                                                 {"field", decoded.error().field},
+                                                 {"error", decoded.error().message}});
+    co_return std::nullopt;
+  }
+  co_return std::move(decoded).value();
+}
+
+boost::asio::awaitable<bool> mark_running(redis::client& redis, const job& value,
+                                          std::chrono::milliseconds record_ttl) {
+  auto record = queued_record(value);
+  record.status = job_status::running;
+  record.attempts = value.attempt;
+  record.updated_at = now();
+  auto command = script_call(mark_running_script, {keys::job_record(value.request_id)});
+  command.push_back(ttl_text(record_ttl));
+  append_pairs(command, encode_record(record));
+  const auto answer = co_await redis.command(std::move(command));
+  co_return answer.as_integer() == 1;
+}
+
+boost::asio::awaitable<bool> settle(redis::client& redis, const settlement& change,
+                                    std::chrono::milliseconds record_ttl) {
+  auto command = script_call(
+      settle_script, {std::string(keys::jobs_stream), keys::job_record(change.request_id),
+                      std::string(keys::history_stream), std::string(keys::dead_letter_stream),
+                      std::string(keys::delayed_set)});
+  command.emplace_back(keys::consumer_group);
+  command.push_back(change.entry_id);
+  command.push_back(ttl_text(record_ttl));
+  command.emplace_back(keys::job_done_channel);
+  command.push_back(change.notify ? change.request_id : std::string());
+  command.push_back(change.delayed_job ? std::to_string(change.delay.count()) : std::string());
+  command.push_back(change.delayed_job ? delayed_member(*change.delayed_job) : std::string());
+  append_counted(command, change.record ? encode_record(*change.record) : stream_fields{});
+  append_counted(command, change.outcome ? encode_outcome(*change.outcome) : stream_fields{});
+  append_counted(command, change.dead_letter ? *change.dead_letter : stream_fields{});
+  const auto answer = co_await redis.command(std::move(command));
+  co_return answer.as_integer() == 1;
+}
+
+stream_fields dead_letter_fields(const job& value, dead_letter_reason reason,
+                                 std::string_view last_error, std::optional<int> memory_bank_status,
+                                 std::string_view source_id, time_point failed_at) {
+  auto entry = encode(value);
+  entry.emplace_back("dead_reason", std::string(to_string(reason)));
+  entry.emplace_back("last_error", std::string(last_error));
+  if (memory_bank_status) {
+    entry.emplace_back("memory_bank_status", std::to_string(*memory_bank_status));
+  }
+  entry.emplace_back("attempts", std::to_string(value.attempt));
+  entry.emplace_back("failed_at", format_timestamp(failed_at));
+  entry.emplace_back("source_id", std::string(source_id));
+  return entry;
+}
+
+boost::asio::awaitable<std::int64_t> move_due_jobs(redis::client& redis, std::int64_t limit) {
+  auto command = script_call(move_due_script,
+                             {std::string(keys::delayed_set), std::string(keys::jobs_stream)});
+  command.push_back(std::to_string(limit));
+  const auto answer = co_await redis.command(std::move(command));
+  co_return answer.as_integer();
+}
+
+boost::asio::awaitable<bool> hand_back(redis::client& redis, const redis::stream_entry& entry,
+                                       std::chrono::milliseconds record_ttl) {
+  const std::string* request_id = fields::find(entry.fields, "request_id");
+  auto command = script_call(
+      hand_back_script,
+      {std::string(keys::jobs_stream), keys::job_record(request_id != nullptr ? *request_id : "")});
+  command.emplace_back(keys::consumer_group);
+  command.push_back(entry.id);
+  command.push_back(ttl_text(record_ttl));
+  command.push_back(format_timestamp(now()));
+  append_pairs(command, entry.fields);
+  const auto answer = co_await redis.command(std::move(command));
+  co_return answer.as_integer() == 1;
+}
+
+boost::asio::awaitable<std::vector<std::string>> pending_ids(redis::client& redis,
+                                                             std::string_view consumer,
+                                                             std::int64_t limit) {
+  const auto answer = co_await redis.command("XPENDING", keys::jobs_stream, keys::consumer_group,
+                                             "-", "+", std::to_string(limit), consumer);
+  std::vector<std::string> ids;
+  for (const auto& item : answer.as_array()) {
+    ids.push_back(item.as_array().at(0).as_string());
+  }
+  co_return ids;
+}
+
+boost::asio::awaitable<backlog> read_backlog(redis::client& redis) {
+  std::vector<std::vector<std::string>> commands;
+  commands.push_back({"XLEN", std::string(keys::jobs_stream)});
+  commands.push_back(
+      {"XPENDING", std::string(keys::jobs_stream), std::string(keys::consumer_group)});
+  commands.push_back({"ZCARD", std::string(keys::delayed_set)});
+  commands.push_back({"XLEN", std::string(keys::dead_letter_stream)});
+  const auto answers = co_await redis.pipeline(std::move(commands));
+  backlog result;
+  const auto length = answers.at(0).as_integer();
+  // NOGROUP before the group exists: nothing is pending.
+  if (!answers.at(1).is_error()) {
+    result.pending = answers.at(1).as_array().at(0).as_integer();
+  }
+  result.undelivered = length > result.pending ? length - result.pending : 0;
+  result.delayed = answers.at(2).as_integer();
+  result.dead = answers.at(3).as_integer();
+  co_return result;
+}
+
+}  // namespace gpt_adapter::queue
