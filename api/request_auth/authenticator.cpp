@@ -1,0 +1,176 @@
+#include "api/request_auth/authenticator.hpp"
+
+#include <chrono>
+
+#include "api/request_auth/bearer_challenge.hpp"
+#include "common/auth/api_key.hpp"
+#include "common/redis/reply.hpp"
+
+namespace gpt_adapter::api::request_auth {
+namespace {
+
+namespace asio = boost::asio;
+using outcome = auth::value_or_error<caller_identity, authentication_failure>;
+
+auth::scope_set intersection(const auth::scope_set& granted, const auth::scope_set& allowed) {
+  auth::scope_set both;
+  for (const auto& scope : granted) {
+    if (allowed.contains(scope)) {
+      both.insert(scope);
+    }
+  }
+  return both;
+}
+
+std::optional<std::string_view> authorization_header(const http::request& message) {
+  const auto found = message.find(boost::beast::http::field::authorization);
+  if (found == message.end()) {
+    return std::nullopt;
+  }
+  return std::string_view(found->value().data(), found->value().size());
+}
+
+// The token_error cases whose wording a caller may see.
+std::string token_description(auth::token_error error) {
+  switch (error) {
+    case auth::token_error::expired:
+      return "The access token expired.";
+    case auth::token_error::not_yet_valid:
+      return "The access token is not valid yet.";
+    case auth::token_error::application_disabled:
+      return "The application of this access token is disabled.";
+    case auth::token_error::outdated_token_version:
+      return "The access token was revoked: the application's credentials changed after it was "
+             "issued.";
+    default:
+      return "The access token is invalid.";
+  }
+}
+
+}  // namespace
+
+std::string_view credential_kind_name(credential_kind kind) {
+  return kind == credential_kind::api_key ? "api_key" : "access_token";
+}
+
+authenticator::authenticator(const auth::key_set& keys,
+                             const auth::access_token_settings& token_settings,
+                             application_cache& applications, api_key_cache& api_keys,
+                             metrics::registry& metrics)
+    : keys_(keys),
+      token_settings_(token_settings),
+      applications_(applications),
+      api_keys_(api_keys),
+      failures_(metrics.add_counter("api_auth_failures_total",
+                                    "API requests refused by bearer authentication or scope "
+                                    "checks, by reason.",
+                                    {"reason"})),
+      revocation_check_failures_(
+          metrics
+              .add_counter("api_token_revocation_check_failures_total",
+                           "Access tokens accepted without consulting the revocation deny-list "
+                           "because Redis could not be reached.")
+              .get()) {}
+
+void authenticator::count_failure(std::string_view reason) {
+  failures_.labels({std::string(reason)}).inc();
+}
+
+asio::awaitable<outcome> authenticator::authenticate(const http::request& message) {
+  const auto header = parse_bearer_header(authorization_header(message));
+  std::optional<outcome> result;
+  if (header.kind == bearer_header::state::absent) {
+    result.emplace(authentication_failure{
+        .reason = "missing",
+        .description = "This API needs an access token or API key as Authorization: Bearer.",
+        .credential_offered = false});
+  } else if (header.kind == bearer_header::state::malformed) {
+    result.emplace(authentication_failure{.reason = "malformed",
+                                          .description = "The Authorization header is malformed."});
+  } else if (header.token.starts_with(auth::api_key_prefix)) {
+    result.emplace(co_await authenticate_api_key(header.token));
+  } else {
+    result.emplace(co_await authenticate_token(header.token));
+  }
+  if (!result->ok()) {
+    count_failure(result->error().reason);
+  }
+  co_return std::move(*result);
+}
+
+asio::awaitable<outcome> authenticator::authenticate_token(std::string_view token) {
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto verified = auth::verify_access_token(keys_, token_settings_, token, now);
+  if (!verified) {
+    const auto& failure = verified.error();
+    co_return authentication_failure{.reason = std::string(auth::token_error_name(failure.error)),
+                                     .description = token_description(failure.error)};
+  }
+  auto claims = std::move(verified).value();
+  const auto application = co_await applications_.find_by_client_id(claims.client_id);
+  if (!application) {
+    co_return authentication_failure{
+        .reason = "unknown_application",
+        .description = "The application of this access token no longer exists."};
+  }
+  if (const auto refused =
+          auth::check_application_state(claims, application->status, application->token_version)) {
+    co_return authentication_failure{.reason = std::string(auth::token_error_name(refused->error)),
+                                     .description = token_description(refused->error)};
+  }
+  if (revoked_) {
+    // The deny-list lives in Redis. Without it a revoked token passes until it expires (an hour
+    // at most by default), which beats refusing every caller while Redis is down.
+    bool revoked = false;
+    try {
+      revoked = co_await revoked_(claims.token_id);
+    } catch (const redis::error&) {
+      revocation_check_failures_.inc();
+    }
+    if (revoked) {
+      co_return authentication_failure{.reason = "revoked",
+                                       .description = "The access token was revoked."};
+    }
+  }
+  caller_identity caller{.application_id = application->id,
+                         .client_id = application->client_id,
+                         .application_name = application->name,
+                         .scopes = intersection(claims.scopes, application->scopes),
+                         .credential = credential_kind::access_token,
+                         .credential_id = claims.token_id,
+                         .rate_limit_per_minute = application->rate_limit_per_minute};
+  if (claims.subject != claims.client_id) {
+    caller.end_user_id = std::move(claims.subject);
+  }
+  co_return caller;
+}
+
+asio::awaitable<outcome> authenticator::authenticate_api_key(std::string_view key) {
+  const authentication_failure unknown{.reason = "unknown_api_key",
+                                       .description = "The API key is unknown or revoked."};
+  if (!auth::is_api_key_shaped(key)) {
+    co_return unknown;
+  }
+  const auto record = co_await api_keys_.find(key);
+  if (!record) {
+    co_return unknown;
+  }
+  const auto application = co_await applications_.find_by_id(record->application_id);
+  if (!application) {
+    co_return unknown;
+  }
+  if (application->status != auth::application_status::active) {
+    co_return authentication_failure{.reason = "application_disabled",
+                                     .description = "The application of this API key is disabled."};
+  }
+  co_return caller_identity{.application_id = application->id,
+                            .client_id = application->client_id,
+                            .application_name = application->name,
+                            .scopes = intersection(record->scopes, application->scopes),
+                            .credential = credential_kind::api_key,
+                            .credential_id = record->id,
+                            .rate_limit_per_minute = application->rate_limit_per_minute};
+}
+
+}  // namespace gpt_adapter::api::request_auth

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "api/request_auth/api_key_cache.hpp"
+#include "api/request_auth/application_cache.hpp"
+#include "common/auth/access_token.hpp"
+#include "common/auth/value_or_error.hpp"
+#include "common/http/router.hpp"
+#include "common/metrics/registry.hpp"
+
+namespace gpt_adapter::api::request_auth {
+
+enum class credential_kind { access_token, api_key };
+
+std::string_view credential_kind_name(credential_kind kind);
+
+// Who is calling, once the credential has been verified.
+struct caller_identity {
+  std::string application_id;
+  std::string client_id;
+  std::string application_name;
+  // The signed-in end user: set for tokens from the authorization code flow, whose `sub` is the
+  // end user; a client-credentials token's `sub` is the client_id itself, and an API key acts
+  // for the application alone.
+  std::optional<std::string> end_user_id;
+  // What the credential was granted, narrowed to what the application may still use (an
+  // operator may have removed a scope since).
+  auth::scope_set scopes;
+  credential_kind credential = credential_kind::access_token;
+  std::string credential_id;  // the token's jti or the API key's id, for audit and logs
+  std::int64_t rate_limit_per_minute = 0;
+};
+
+// Why a request was not authenticated.
+struct authentication_failure {
+  // Short, stable, safe to log and to use as a metric label: missing, malformed, the
+  // auth::token_error_name, revoked, unknown_api_key, unknown_application...
+  std::string reason;
+  // For the caller (error_description and problem detail): says what is wrong, never echoes the
+  // credential.
+  std::string description;
+  // False when no bearer credential was offered: RFC 6750 §3.1 then wants a challenge without
+  // an error code.
+  bool credential_offered = true;
+};
+
+// Whether the access token with this jti was revoked (RFC 7009) before it expired. May throw
+// redis::error: the token is then accepted, and the failure counted.
+using token_revocation_check = std::function<boost::asio::awaitable<bool>(std::string token_id)>;
+
+// Verifies `Authorization: Bearer <credential>`, which is either an access token (a JWT issued by
+// this server's token endpoint) or an API key (auth::api_key_prefix). Tokens are checked by
+// auth::verify_access_token and then against the application's cached state (disabled,
+// outdated token version) and, when a revocation check is set, the deny-list of revoked tokens.
+class authenticator {
+ public:
+  authenticator(const auth::key_set& keys, const auth::access_token_settings& token_settings,
+                application_cache& applications, api_key_cache& api_keys,
+                metrics::registry& metrics);
+
+  void set_revocation_check(token_revocation_check check) { revoked_ = std::move(check); }
+
+  // Counts failures in api_auth_failures_total{reason}. Throws postgres::error when the
+  // database is needed (a cache miss) and fails.
+  boost::asio::awaitable<auth::value_or_error<caller_identity, authentication_failure>>
+  authenticate(const http::request& message);
+
+  // Counts a failure decided elsewhere (insufficient_scope) under the same metric.
+  void count_failure(std::string_view reason);
+
+ private:
+  boost::asio::awaitable<auth::value_or_error<caller_identity, authentication_failure>>
+  authenticate_token(std::string_view token);
+  boost::asio::awaitable<auth::value_or_error<caller_identity, authentication_failure>>
+  authenticate_api_key(std::string_view key);
+
+  const auth::key_set& keys_;
+  const auth::access_token_settings& token_settings_;
+  application_cache& applications_;
+  api_key_cache& api_keys_;
+  token_revocation_check revoked_;
+  metrics::family<metrics::counter>& failures_;
+  metrics::counter& revocation_check_failures_;
+};
+
+}  // namespace gpt_adapter::api::request_auth
