@@ -54,17 +54,23 @@ std::string values_placeholders(std::size_t rows,
   return text;
 }
 
-bool is_rejection_of_data(const std::string& sqlstate) {
+bool is_rejection_of_data(const postgres::error& failure) {
+  const auto& sqlstate = failure.sqlstate();
   // 22: data exception (bad uuid, json, timestamp...), 23: integrity constraint violation,
-  // 42501: insufficient privilege (a row-level security policy refused the row), 54: program
-  // limit exceeded (a row too large).
-  return sqlstate.starts_with("22") || sqlstate.starts_with("23") || sqlstate == "42501" ||
-         sqlstate.starts_with("54");
+  // 54: program limit exceeded (a row too large). 42501 (insufficient privilege) only when a
+  // row-level security policy refused the row: a missing GRANT is the deployment's to fix, and
+  // retrying outlasts it, where rejecting would throw every entry away.
+  if (sqlstate == "42501") {
+    return std::string_view(failure.what()).find("row-level security") != std::string_view::npos;
+  }
+  return sqlstate.starts_with("22") || sqlstate.starts_with("23") || sqlstate.starts_with("54");
 }
 
 stream_sink_metrics::stream_sink_metrics(metrics::registry& registry)
     : written_(registry.add_counter("stream_sink_entries_written_total",
-                                    "Stream entries written to PostgreSQL, by sink.", {"sink"})),
+                                    "Rows inserted or updated in PostgreSQL from stream entries "
+                                    "(an entry delivered twice counts once).",
+                                    {"sink"})),
       rejected_(registry.add_counter(
           "stream_sink_entries_rejected_total",
           "Stream entries that could not be decoded or were refused by PostgreSQL, moved to the "
@@ -298,15 +304,13 @@ bool stream_sink::flush_due() const {
 asio::awaitable<bool> stream_sink::flush() {
   const auto started = clock::now();
   auto prepared = destination_.prepare(batch_);
+  // Rows inserted or updated: entries already stored (delivered twice) do not count.
   std::size_t stored = 0;
-  for (const auto& statement : prepared.statements) {
-    stored += statement.rows;
-  }
   std::optional<postgres::error> refused;
   try {
-    co_await write(prepared.statements);
+    stored = co_await write(prepared.statements);
   } catch (const postgres::error& error) {
-    if (!is_rejection_of_data(error.sqlstate())) {
+    if (!is_rejection_of_data(error)) {
       write_failures_.inc();
       logging::warn("stream sink could not write its batch; it stays pending and is retried",
                     {{"sink", destination_.name},
@@ -329,8 +333,8 @@ asio::awaitable<bool> stream_sink::flush() {
       write_failures_.inc();
       co_return false;
     }
-    prepared.rejected = std::move(*one_by_one);
-    stored = batch_.size() - prepared.rejected.size();
+    prepared.rejected = std::move(one_by_one->rejected);
+    stored = one_by_one->stored;
   }
   if (!prepared.rejected.empty()) {
     co_await dead_letter(prepared.rejected);
@@ -354,24 +358,28 @@ asio::awaitable<bool> stream_sink::flush() {
   co_return true;
 }
 
-asio::awaitable<void> stream_sink::write(const std::vector<application_statement>& statements) {
+asio::awaitable<std::size_t> stream_sink::write(
+    const std::vector<application_statement>& statements) {
+  std::size_t stored = 0;
   if (statements.empty()) {
-    co_return;
+    co_return stored;
   }
   // One transaction for the whole batch, so it is acknowledged all or nothing; set_config(...,
   // true) is local to the transaction and may change between its statements.
   co_await targets_.database->transaction(
-      [&statements](postgres::connection_lease& lease) -> asio::awaitable<void> {
+      [&statements, &stored](postgres::connection_lease& lease) -> asio::awaitable<void> {
         for (const auto& statement : statements) {
           co_await lease.query("SELECT set_config('app.application_id', $1, true)",
                                postgres::param_list(statement.application_id));
-          co_await lease.query(statement.sql, statement.params);
+          stored += (co_await lease.query(statement.sql, statement.params)).affected_rows();
         }
       });
+  co_return stored;
 }
 
-asio::awaitable<std::optional<std::vector<rejected_entry>>> stream_sink::write_one_by_one() {
-  std::vector<rejected_entry> rejected;
+asio::awaitable<std::optional<stream_sink::one_by_one_result>> stream_sink::write_one_by_one() {
+  one_by_one_result result;
+  auto& rejected = result.rejected;
   for (const auto& entry : batch_) {
     auto prepared = destination_.prepare({entry});
     if (!prepared.rejected.empty()) {
@@ -380,14 +388,14 @@ asio::awaitable<std::optional<std::vector<rejected_entry>>> stream_sink::write_o
     }
     std::optional<postgres::error> failure;
     try {
-      co_await write(prepared.statements);
+      result.stored += co_await write(prepared.statements);
     } catch (const postgres::error& error) {
       failure = error;
     }
     if (!failure) {
       continue;
     }
-    if (!is_rejection_of_data(failure->sqlstate())) {
+    if (!is_rejection_of_data(*failure)) {
       logging::warn("stream sink could not write its batch; it stays pending and is retried",
                     {{"sink", destination_.name},
                      {"sqlstate", failure->sqlstate()},
@@ -397,7 +405,7 @@ asio::awaitable<std::optional<std::vector<rejected_entry>>> stream_sink::write_o
     rejected.push_back(
         {entry.id, "PostgreSQL refused the row (" + failure->sqlstate() + "): " + failure->what()});
   }
-  co_return rejected;
+  co_return result;
 }
 
 asio::awaitable<void> stream_sink::dead_letter(const std::vector<rejected_entry>& rejected) {

@@ -117,10 +117,15 @@ class stream_sink : public std::enable_shared_from_this<stream_sink> {
   bool flush_due() const;
   // Writes the batch; false when PostgreSQL failed and the batch is kept for a retry.
   boost::asio::awaitable<bool> flush();
-  boost::asio::awaitable<void> write(const std::vector<application_statement>& statements);
+  // Runs the statements in one transaction; returns the rows inserted or updated.
+  boost::asio::awaitable<std::size_t> write(const std::vector<application_statement>& statements);
   // After a batch was refused for its data, writes its entries one by one and returns those
   // PostgreSQL refused; nullopt when it became unavailable meanwhile.
-  boost::asio::awaitable<std::optional<std::vector<rejected_entry>>> write_one_by_one();
+  struct one_by_one_result {
+    std::vector<rejected_entry> rejected;
+    std::size_t stored = 0;
+  };
+  boost::asio::awaitable<std::optional<one_by_one_result>> write_one_by_one();
   boost::asio::awaitable<void> dead_letter(const std::vector<rejected_entry>& rejected);
   boost::asio::awaitable<void> acknowledge(std::vector<std::string> ids);
   boost::asio::awaitable<void> pause(std::chrono::milliseconds delay);
@@ -163,6 +168,6 @@ std::string values_placeholders(std::size_t rows,
 // Whether a PostgreSQL error is about the rows themselves (bad data, a violated constraint or
 // row-level security policy), so writing them again cannot succeed, as opposed to the database
 // being unavailable or misconfigured, which a later retry can outlast.
-bool is_rejection_of_data(const std::string& sqlstate);
+bool is_rejection_of_data(const postgres::error& failure);
 
 }  // namespace gpt_adapter::worker

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <signal.h>
 #include <string>
@@ -58,6 +59,8 @@ struct delivery_fixture {
             std::string("INSERT INTO custom_gpt_applications (id, name, client_id, "
                         "client_secret_hash) VALUES ('") +
                 app_a + "', 'A', 'client-a', 'x'), ('" + app_b + "', 'B', 'client-b', 'x')");
+    // What a deployment does for its runtime login role (see 0001_initial.up.sql).
+    run_sql(database.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app");
   }
   ~delivery_fixture() { owner->stop(); }
 
@@ -123,6 +126,15 @@ std::optional<double> metric(const service_process& worker, const std::string& n
   }
 }
 
+// Waits for `condition`; on timeout the test fails with the worker's log, which says why.
+void require_within(const service_process& worker, const std::string& what,
+                    const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  if (!wait_until(condition, timeout)) {
+    FAIL(what << " did not happen within " << timeout.count() << " ms; worker output:\n"
+              << worker.output());
+  }
+}
+
 void stop_worker(service_process& worker) {
   worker.process().signal(SIGTERM);
   CHECK(worker.process().wait_exit(20s) == 0);
@@ -140,9 +152,12 @@ TEST_CASE("delivery: audit events reach PostgreSQL in batches, under row-level s
   service_process worker(worker_binary, fixture.worker_environment(), "WORKER_OPS_PORT");
   REQUIRE(worker.wait_healthy(15s));
 
-  REQUIRE(wait_until(
-      [&] { return fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 25; }, 20s));
-  REQUIRE(wait_until([&] { return fixture.stream_length(audit_stream) == 0; }, 10s));
+  require_within(
+      worker, "all 25 audit rows",
+      [&] { return fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 25; }, 20s);
+  require_within(
+      worker, "the emptied audit stream", [&] { return fixture.stream_length(audit_stream) == 0; },
+      10s);
   CHECK(fixture.pending(audit_stream, std::string(audit::keys::consumer_group)) == 0);
   CHECK(fixture.count("SELECT count(DISTINCT request_id) FROM custom_gpt_audit_logs "
                       "WHERE request_data ? 'query_length' AND response_status = 202") == 25);
@@ -174,8 +189,9 @@ TEST_CASE("delivery: audit events survive a PostgreSQL outage and are written ex
     before.push_back(audit_event(app_a, i));
     fixture.commands.xadd(audit_stream, audit::encode(before.back()));
   }
-  REQUIRE(wait_until(
-      [&] { return fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 5; }, 20s));
+  require_within(
+      worker, "the first 5 audit rows",
+      [&] { return fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 5; }, 20s);
 
   fixture.database.stop();
   for (int i = 5; i < 25; ++i) {
@@ -185,9 +201,10 @@ TEST_CASE("delivery: audit events survive a PostgreSQL outage and are written ex
   fixture.commands.xadd(audit_stream, audit::encode(before[0]));
   fixture.commands.xadd(audit_stream, audit::encode(before[1]));
 
-  REQUIRE(wait_until(
+  require_within(
+      worker, "failed writes while PostgreSQL is down",
       [&] { return metric(worker, "stream_sink_write_failures_total", "audit").value_or(0) >= 2; },
-      20s));
+      20s);
   // Nothing was acknowledged while PostgreSQL was down: every entry is still in the stream.
   CHECK(fixture.stream_length(audit_stream) == 22);
   // The sink holds one full batch and reads no further until it is written.
@@ -196,7 +213,9 @@ TEST_CASE("delivery: audit events survive a PostgreSQL outage and are written ex
   CHECK(metric(worker, "stream_sink_lag_seconds", "audit").value_or(0) > 0);
 
   fixture.database.start();
-  REQUIRE(wait_until([&] { return fixture.stream_length(audit_stream) == 0; }, 30s));
+  require_within(
+      worker, "the emptied audit stream after recovery",
+      [&] { return fixture.stream_length(audit_stream) == 0; }, 30s);
   CHECK(fixture.pending(audit_stream, std::string(audit::keys::consumer_group)) == 0);
   CHECK(fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 25);
   CHECK(fixture.count("SELECT count(DISTINCT request_id) FROM custom_gpt_audit_logs") == 25);
@@ -239,7 +258,9 @@ TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs; poison goes to 
   service_process worker(worker_binary, fixture.worker_environment(), "WORKER_OPS_PORT");
   REQUIRE(worker.wait_healthy(15s));
   const auto dead_stream = history_stream + ":dead";
-  REQUIRE(wait_until([&] { return fixture.stream_length(history_stream) == 0; }, 20s));
+  require_within(
+      worker, "the emptied history stream",
+      [&] { return fixture.stream_length(history_stream) == 0; }, 20s);
   CHECK(fixture.count("SELECT count(*) FROM custom_gpt_jobs") == 2);
   // The outcome for an application that does not exist (a foreign-key violation) and the
   // undecodable entry are set aside with the reason; they did not hold up the others.
@@ -270,7 +291,9 @@ TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs; poison goes to 
 
   // An older outcome delivered late does not overwrite the newer one.
   fixture.commands.xadd(history_stream, queue::encode_outcome(stale));
-  REQUIRE(wait_until([&] { return fixture.stream_length(history_stream) == 0; }, 20s));
+  require_within(
+      worker, "the emptied history stream (late outcome)",
+      [&] { return fixture.stream_length(history_stream) == 0; }, 20s);
   CHECK(fixture.count("SELECT count(*) FROM custom_gpt_jobs WHERE request_id = 'req-1' AND "
                       "status = 'succeeded'") == 1);
   CHECK(metric(worker, "stream_sink_entries_rejected_total", "job_history") == 2);

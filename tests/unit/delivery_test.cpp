@@ -145,13 +145,17 @@ TEST_CASE("delivery: outcomes that are not outcomes are rejected", "[delivery]")
 }
 
 TEST_CASE("delivery: only errors about the rows themselves count as rejections", "[delivery]") {
-  CHECK(worker::is_rejection_of_data("22P02"));        // invalid text representation
-  CHECK(worker::is_rejection_of_data("23503"));        // foreign key violation
-  CHECK(worker::is_rejection_of_data("42501"));        // row-level security
-  CHECK_FALSE(worker::is_rejection_of_data(""));       // no server answered
-  CHECK_FALSE(worker::is_rejection_of_data("08006"));  // connection failure
-  CHECK_FALSE(worker::is_rejection_of_data("57P01"));  // admin shutdown
-  CHECK_FALSE(worker::is_rejection_of_data("42P01"));  // missing table: migrate, then retry
+  using postgres::error;
+  CHECK(worker::is_rejection_of_data(error("invalid input syntax for type uuid", "22P02")));
+  CHECK(worker::is_rejection_of_data(error("insert violates foreign key constraint", "23503")));
+  CHECK(worker::is_rejection_of_data(
+      error("new row violates row-level security policy for table \"t\"", "42501")));
+  // A missing GRANT, an unreachable or restarting server, an unmigrated schema: retried.
+  CHECK_FALSE(worker::is_rejection_of_data(error("permission denied for table t", "42501")));
+  CHECK_FALSE(worker::is_rejection_of_data(error("no connection available")));
+  CHECK_FALSE(worker::is_rejection_of_data(error("connection lost", "08006")));
+  CHECK_FALSE(worker::is_rejection_of_data(error("terminating connection", "57P01")));
+  CHECK_FALSE(worker::is_rejection_of_data(error("relation does not exist", "42P01")));
 }
 
 TEST_CASE("delivery: settings have defaults and name the bad variable", "[delivery][config]") {
