@@ -223,6 +223,33 @@ TEST_CASE("delivery: audit events survive a PostgreSQL outage and are written ex
   stop_worker(worker);
 }
 
+TEST_CASE("delivery: entries a dead worker left pending are taken over and written",
+          "[integration][delivery]") {
+  delivery_fixture fixture;
+  const std::string group(audit::keys::consumer_group);
+  fixture.commands.run({"XGROUP", "CREATE", audit_stream, group, "0", "MKSTREAM"}).throw_if_error();
+  for (int i = 0; i < 7; ++i) {
+    fixture.commands.xadd(audit_stream, audit::encode(audit_event(app_a, i)));
+  }
+  // A worker that read them and died before writing them: they stay in its pending list.
+  fixture.commands.run(
+      {"XREADGROUP", "GROUP", group, "crashed-worker", "COUNT", "5", "STREAMS", audit_stream, ">"});
+  REQUIRE(fixture.pending(audit_stream, group) == 5);
+
+  auto environment = fixture.worker_environment();
+  environment["DELIVERY_CLAIM_IDLE_MS"] = "1000";
+  service_process worker(worker_binary, environment, "WORKER_OPS_PORT");
+  REQUIRE(worker.wait_healthy(15s));
+  require_within(
+      worker, "all 7 audit rows",
+      [&] { return fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 7; }, 20s);
+  require_within(
+      worker, "the emptied audit stream", [&] { return fixture.stream_length(audit_stream) == 0; },
+      10s);
+  CHECK(fixture.pending(audit_stream, group) == 0);
+  stop_worker(worker);
+}
+
 TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs; poison goes to a dead stream",
           "[integration][delivery]") {
   delivery_fixture fixture;
