@@ -49,6 +49,14 @@ API_PORT=$(free_port 8000)
 export WORKER_OPS_PORT
 WORKER_OPS_PORT=$(free_port 9100)
 
+# The Memory Bank: the dev server (mem0-oss shape), memories kept in the local state folder.
+memory_bank_port=$(free_port 8765)
+"$bin/tools/memory-bank-dev/memory-bank-dev" --host 127.0.0.1 --port "$memory_bank_port" \
+  --data-file "$state/memory-bank.jsonl" >"$state/logs/memory-bank.log" 2>&1 &
+started_pids+=($!)
+export MEMORY_BANK_URL="http://127.0.0.1:$memory_bank_port" MEMORY_BANK_DIALECT=mem0-oss
+wait_for "the dev Memory Bank" curl -fsS "$MEMORY_BANK_URL/health"
+
 "$bin/api/gpt-adapter-api" >"$state/logs/api.log" 2>&1 &
 started_pids+=($!)
 "$bin/worker/gpt-adapter-worker" >"$state/logs/worker.log" 2>&1 &
@@ -79,6 +87,7 @@ cat <<MSG
 
   API         $base          (logs: $state/logs/api.log)
   Worker ops  http://127.0.0.1:$WORKER_OPS_PORT   (logs: $state/logs/worker.log)
+  Memory Bank $MEMORY_BANK_URL   (dev server; faults: POST /_dev/faults, counts: GET /_dev/stats)
   PostgreSQL  $owner_url
   Redis       $REDIS_URL
 

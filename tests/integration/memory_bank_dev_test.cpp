@@ -79,7 +79,7 @@ TEST_CASE("memory-bank-dev adds, lists, gets, updates, records history and delet
 
   const auto counts = bank.stats().at("requests").as_object();
   CHECK(counts.at("add") == 2);
-  CHECK(counts.at("get") == 4);
+  CHECK(counts.at("get") == 3);
   CHECK(counts.at("delete") == 2);
 }
 
@@ -157,7 +157,7 @@ TEST_CASE("memory-bank-dev injects faults set by flags and by the admin endpoint
   CHECK(call(bank, verb::get, "/memories?user_id=a").status == 200);
   CHECK(std::chrono::steady_clock::now() - started >= 300ms);
 
-  CHECK(bank.stats().at("injected_failures") == 6);
+  CHECK(bank.stats().at("injected_failures") == 5);
   CHECK_THROWS(bank.set_faults({{"error_rate", 2}}));
   bank.clear_stats();
   CHECK(bank.calls("list") == 0);
