@@ -128,8 +128,9 @@ std::optional<double> metric(const service_process& worker, const std::string& n
 
 // Waits for `condition`; on timeout the test fails with the worker's log, which says why.
 void require_within(const service_process& worker, const std::string& what,
-                    const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  if (!wait_until(condition, timeout)) {
+                    const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                    std::chrono::milliseconds poll_interval = 10ms) {
+  if (!wait_until(condition, timeout, poll_interval)) {
     FAIL(what << " did not happen within " << timeout.count() << " ms; worker output:\n"
               << worker.output());
   }
@@ -500,4 +501,34 @@ TEST_CASE("delivery: admin dlq list, show, replay and purge", "[integration][del
   REQUIRE(purged.status == 0);
   CHECK(parsed(purged).at("purged").as_int64() == 2);
   CHECK(commands.run({"XLEN", dead}).as_integer() == 0);
+}
+
+// A measurement, not run by default: ./integration_tests "[bench]" -s
+TEST_CASE("delivery: audit write throughput", "[.][bench][delivery]") {
+  delivery_fixture fixture;
+  constexpr int events = 20000;
+  for (int i = 0; i < events; ++i) {
+    fixture.commands.xadd(audit_stream, audit::encode(audit_event(i % 2 == 0 ? app_a : app_b, i)));
+  }
+  auto environment = fixture.worker_environment();
+  environment["AUDIT_BATCH_SIZE"] = "500";
+  environment["LOG_LEVEL"] = "warn";
+  service_process worker(worker_binary, environment, "WORKER_OPS_PORT");
+  REQUIRE(worker.wait_healthy(15s));
+  const auto started = std::chrono::steady_clock::now();
+  require_within(
+      worker, "the emptied audit stream", [&] { return fixture.stream_length(audit_stream) == 0; },
+      120s, 5ms);
+  const auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == events);
+  WARN(events
+       << " audit events written in " << seconds << " s: " << events / seconds
+       << " events/s; batches: "
+       << metric(worker, "stream_sink_batch_size_count", "audit").value_or(0)
+       << ", mean batch duration "
+       << metric(worker, "stream_sink_batch_duration_seconds_sum", "audit").value_or(0) /
+              metric(worker, "stream_sink_batch_duration_seconds_count", "audit").value_or(1) * 1000
+       << " ms");
+  stop_worker(worker);
 }
