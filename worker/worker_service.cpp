@@ -5,6 +5,7 @@
 #include "common/logging/logger.hpp"
 #include "common/service/http_service.hpp"
 #include "worker/delivery.hpp"
+#include "worker/job_runner.hpp"
 #include "worker/worker_settings.hpp"
 
 namespace gpt_adapter::worker {
@@ -17,6 +18,7 @@ int run_worker_service() {
   logging::init("gpt-adapter-worker", settings.common.logging.level,
                 settings.common.logging.format);
   service::http_service worker("worker ops", settings.common, settings.ops_listener);
+  start_jobs(worker, settings);
   start_delivery(worker, settings.common.redis, delivery);
   return worker.run(started);
 }

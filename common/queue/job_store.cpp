@@ -1,7 +1,6 @@
 #include "common/queue/job_store.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "common/logging/logger.hpp"
