@@ -251,7 +251,7 @@ TEST_CASE("delivery: entries a dead worker left pending are taken over and writt
   stop_worker(worker);
 }
 
-TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs; poison goes to a dead stream",
+TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs, poison goes to a dead stream",
           "[integration][delivery]") {
   delivery_fixture fixture;
   const auto created = now_ms() - std::chrono::seconds(10);
