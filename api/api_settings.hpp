@@ -1,31 +1,62 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <memory>
 #include <string>
 
+#include "api/request_auth/request_auth_settings.hpp"
+#include "common/auth/signing_key.hpp"
 #include "common/config/settings.hpp"
 
 namespace gpt_adapter::api {
 
 struct signing_settings {
-  std::string algorithm = "HS256";  // JWT_ALGORITHM
+  std::string algorithm = "HS256";  // JWT_ALGORITHM: HS256, RS256 or ES256
   std::string secret;               // JWT_SECRET_KEY, or generated in dev mode
   bool ephemeral = false;           // generated at start-up: tokens die with the process
   std::chrono::minutes access_token_lifetime{60};  // JWT_EXPIRATION_MINUTES
+  // Every key that verifies tokens, the active one (JWT_KEY_ID) signing: the HMAC key of
+  // JWT_SECRET_KEY, the private key of JWT_PRIVATE_KEY_FILE, and the public keys of
+  // JWT_VERIFY_ONLY_KEY_FILES (rotation: a new key published before it signs, or an old one
+  // kept until its last token has expired).
+  std::shared_ptr<const auth::key_set> keys;
+  std::string issuer;    // JWT_ISSUER, default PUBLIC_BASE_URL
+  std::string audience;  // JWT_AUDIENCE, default the issuer
+};
+
+struct oauth_settings {
+  // The API's address as clients reach it, for the metadata's absolute endpoint URLs.
+  std::string public_base_url;  // PUBLIC_BASE_URL
+  std::chrono::seconds refresh_token_lifetime{
+      std::chrono::days(30)};  // REFRESH_TOKEN_LIFETIME_DAYS
+  std::chrono::seconds refresh_token_idle_timeout{
+      std::chrono::days(14)};                            // REFRESH_TOKEN_IDLE_DAYS
+  std::chrono::seconds authorization_code_lifetime{60};  // AUTHORIZATION_CODE_LIFETIME_SECONDS
+  // Token requests and sign-ins per minute, per client_id and per source address: the guard
+  // against credential stuffing.
+  int client_attempts_per_minute = 60;    // OAUTH_CLIENT_ATTEMPTS_PER_MINUTE
+  int address_attempts_per_minute = 120;  // OAUTH_ADDRESS_ATTEMPTS_PER_MINUTE
+  // Threads that run the slow PBKDF2 checks of client secrets and passwords, away from the I/O
+  // threads.
+  std::size_t secret_check_threads = 2;  // SECRET_CHECK_THREADS
 };
 
 struct api_settings {
   config::common_settings common;
   config::http_listener_settings listener;  // API_HOST, API_PORT, WORKERS, HTTP_*
   signing_settings signing;
+  oauth_settings oauth;
+  request_auth::request_auth_settings request_auth;  // AUTH_REALM, RATE_LIMIT_FAIL_MODE...
 };
 
 // Minimum HMAC key length: RFC 7518 §3.2 requires a key at least as long as the hash (256 bits).
 inline constexpr std::size_t min_hmac_secret_bytes = 32;
 
-// Reads and validates everything the API needs; throws config::config_error naming the
-// variable. There is no default signing key: JWT_SECRET_KEY must be set unless
-// GPT_ADAPTER_DEV_MODE is on, in which case an ephemeral random key is generated.
+// Reads and validates everything the API needs, key files included; throws config::config_error
+// naming the variable. There is no default signing key: JWT_SECRET_KEY must be set for HS256
+// (or JWT_PRIVATE_KEY_FILE for RS256/ES256) unless GPT_ADAPTER_DEV_MODE is on, in which case an
+// ephemeral random HMAC key is generated.
 api_settings read_api_settings(const config::env_reader& env);
 
 }  // namespace gpt_adapter::api

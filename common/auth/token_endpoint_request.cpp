@@ -15,11 +15,11 @@
 namespace gpt_adapter::auth {
 namespace {
 
-using parameters = std::map<std::string, std::string, std::less<>>;
+using parameters = form_parameters;
 
-constexpr std::array<std::string_view, 8> known_parameters{
-    "grant_type",   "client_id",     "client_secret", "code",
-    "redirect_uri", "code_verifier", "refresh_token", "scope"};
+constexpr std::array<std::string_view, 10> known_parameters{
+    "grant_type",    "client_id",     "client_secret", "code",  "redirect_uri",
+    "code_verifier", "refresh_token", "scope",         "token", "token_type_hint"};
 
 bool is_known(std::string_view name) {
   return std::find(known_parameters.begin(), known_parameters.end(), name) !=
@@ -60,7 +60,7 @@ bool has_control_characters(std::string_view text) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
-value_or_error<parameters, oauth_error> parse_form(std::string_view body) {
+value_or_error<parameters, oauth_error> parse_form_text(std::string_view body) {
   parameters found;
   while (!body.empty()) {
     const auto pair = body.substr(0, body.find('&'));
@@ -105,7 +105,7 @@ value_or_error<parameters, oauth_error> parse_body(std::string_view content_type
                                                    std::string_view body) {
   const auto media_type = trim(content_type.substr(0, content_type.find(';')));
   if (equals_ignoring_case(media_type, "application/x-www-form-urlencoded")) {
-    return parse_form(body);
+    return parse_form_text(body);
   }
   if (equals_ignoring_case(media_type, "application/json")) {
     try {
@@ -149,6 +149,57 @@ std::string value_of(const parameters& found, std::string_view name) {
   return entry == found.end() ? std::string() : entry->second;
 }
 
+struct presented_credentials {
+  std::string client_id;
+  std::string client_secret;
+  client_auth_method auth_method = client_auth_method::none;
+};
+
+// The client's credentials from the Authorization header or the body (RFC 6749 §2.3.1).
+value_or_error<presented_credentials, oauth_error> client_credentials_of(
+    const parameters& found, std::optional<std::string_view> authorization) {
+  const auto body_client_id = value_of(found, "client_id");
+  const auto body_client_secret = value_of(found, "client_secret");
+  if (authorization) {
+    auto basic = parse_basic(*authorization);
+    if (!basic) {
+      return basic.error();
+    }
+    if (!body_client_secret.empty()) {
+      return invalid_request(
+          "client credentials are given both in the Authorization header "
+          "and in the body; use one method");
+    }
+    if (!body_client_id.empty() && body_client_id != basic->client_id) {
+      return invalid_request("the client_id in the body differs from the Authorization header");
+    }
+    auto credentials = std::move(basic).value();
+    return presented_credentials{std::move(credentials.client_id),
+                                 std::move(credentials.client_secret), client_auth_method::basic};
+  }
+  if (!body_client_id.empty()) {
+    return presented_credentials{
+        body_client_id, body_client_secret,
+        body_client_secret.empty() ? client_auth_method::none : client_auth_method::post};
+  }
+  return invalid_client("client authentication is required");
+}
+
+// The body's parameters, with control characters refused in the ones the server defines.
+value_or_error<parameters, oauth_error> checked_body(std::string_view content_type,
+                                                     std::string_view body) {
+  auto body_parameters = parse_body(content_type, body);
+  if (!body_parameters) {
+    return body_parameters.error();
+  }
+  for (const auto& [name, value] : body_parameters.value()) {
+    if (is_known(name) && has_control_characters(value)) {
+      return invalid_request(parameter_label(name) + " contains control characters");
+    }
+  }
+  return body_parameters;
+}
+
 std::optional<grant_type> parse_grant_type(std::string_view name) {
   for (const auto type : {grant_type::authorization_code, grant_type::refresh_token,
                           grant_type::client_credentials}) {
@@ -180,45 +231,20 @@ std::optional<std::string> form_url_decode(std::string_view text) {
 value_or_error<token_request, oauth_error> parse_token_request(
     std::string_view content_type, std::string_view body,
     std::optional<std::string_view> authorization) {
-  const auto body_parameters = parse_body(content_type, body);
+  const auto body_parameters = checked_body(content_type, body);
   if (!body_parameters) {
     return body_parameters.error();
   }
   const auto& found = body_parameters.value();
-  for (const auto& [name, value] : found) {
-    if (is_known(name) && has_control_characters(value)) {
-      return invalid_request(parameter_label(name) + " contains control characters");
-    }
-  }
 
   token_request request{};
-  const auto body_client_id = value_of(found, "client_id");
-  const auto body_client_secret = value_of(found, "client_secret");
-  if (authorization) {
-    auto basic = parse_basic(*authorization);
-    if (!basic) {
-      return basic.error();
-    }
-    if (!body_client_secret.empty()) {
-      return invalid_request(
-          "client credentials are given both in the Authorization header "
-          "and in the body; use one method");
-    }
-    if (!body_client_id.empty() && body_client_id != basic->client_id) {
-      return invalid_request("the client_id in the body differs from the Authorization header");
-    }
-    auto credentials = std::move(basic).value();
-    request.client_id = std::move(credentials.client_id);
-    request.client_secret = std::move(credentials.client_secret);
-    request.auth_method = client_auth_method::basic;
-  } else if (!body_client_id.empty()) {
-    request.client_id = body_client_id;
-    request.client_secret = body_client_secret;
-    request.auth_method =
-        body_client_secret.empty() ? client_auth_method::none : client_auth_method::post;
-  } else {
-    return invalid_client("client authentication is required");
+  auto credentials = client_credentials_of(found, authorization);
+  if (!credentials) {
+    return credentials.error();
   }
+  request.client_id = credentials->client_id;
+  request.client_secret = credentials->client_secret;
+  request.auth_method = credentials->auth_method;
 
   const auto grant_name = value_of(found, "grant_type");
   if (grant_name.empty()) {
@@ -245,6 +271,33 @@ value_or_error<token_request, oauth_error> parse_token_request(
     return invalid_request("the parameter refresh_token is required for refresh_token");
   }
   return request;
+}
+
+value_or_error<token_management_request, oauth_error> parse_token_management_request(
+    std::string_view content_type, std::string_view body,
+    std::optional<std::string_view> authorization) {
+  const auto body_parameters = checked_body(content_type, body);
+  if (!body_parameters) {
+    return body_parameters.error();
+  }
+  const auto& found = body_parameters.value();
+  auto credentials = client_credentials_of(found, authorization);
+  if (!credentials) {
+    return credentials.error();
+  }
+  token_management_request request{.client_id = credentials->client_id,
+                                   .client_secret = credentials->client_secret,
+                                   .auth_method = credentials->auth_method,
+                                   .token = value_of(found, "token"),
+                                   .token_type_hint = value_of(found, "token_type_hint")};
+  if (request.token.empty()) {
+    return invalid_request("the parameter token is required");
+  }
+  return request;
+}
+
+value_or_error<form_parameters, oauth_error> parse_form_parameters(std::string_view text) {
+  return parse_form_text(text);
 }
 
 }  // namespace gpt_adapter::auth

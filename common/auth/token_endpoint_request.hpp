@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,5 +59,25 @@ value_or_error<token_request, oauth_error> parse_token_request(
 // Decodes one application/x-www-form-urlencoded component: "%XX" escapes and '+' as a space.
 // std::nullopt for a '%' not followed by two hex digits.
 std::optional<std::string> form_url_decode(std::string_view text);
+
+// A request to the revocation (RFC 7009 §2.1) or introspection (RFC 7662 §2.1) endpoint: the
+// token, an optional hint, and the client's credentials, parsed exactly as for the token
+// endpoint (same bodies, same client authentication rules). A missing token is invalid_request.
+struct token_management_request {
+  std::string client_id;
+  std::string client_secret;
+  client_auth_method auth_method = client_auth_method::none;
+  std::string token;
+  std::string token_type_hint;  // empty when absent
+};
+
+value_or_error<token_management_request, oauth_error> parse_token_management_request(
+    std::string_view content_type, std::string_view body,
+    std::optional<std::string_view> authorization);
+
+// The parameters of application/x-www-form-urlencoded text (a body or a query string), each
+// decoded; a name given twice or an undecodable escape is invalid_request.
+using form_parameters = std::map<std::string, std::string, std::less<>>;
+value_or_error<form_parameters, oauth_error> parse_form_parameters(std::string_view text);
 
 }  // namespace gpt_adapter::auth

@@ -15,6 +15,7 @@
 #include "tools/admin/key_commands.hpp"
 #include "tools/admin/migration_commands.hpp"
 #include "tools/admin/queue_commands.hpp"
+#include "tools/admin/user_commands.hpp"
 
 namespace gpt_adapter::admin {
 namespace {
@@ -24,9 +25,9 @@ namespace asio = boost::asio;
 constexpr std::string_view program_name = "gpt-adapter-admin";
 
 const std::vector<admin_command_group>& admin_command_groups() {
-  static const std::vector<admin_command_group> groups{migration_commands(), application_commands(),
-                                                       key_commands(), queue_commands(),
-                                                       dead_letter_commands()};
+  static const std::vector<admin_command_group> groups{
+      migration_commands(), application_commands(), key_commands(),
+      queue_commands(),     dead_letter_commands(), user_commands()};
   return groups;
 }
 

@@ -1,0 +1,126 @@
+#include "api/oauth/authorization_codes.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "common/auth/secret_hash.hpp"
+
+namespace gpt_adapter::api::oauth {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::size_t code_bytes = 32;
+
+// One script, so a code never exists without its expiry.
+constexpr std::string_view store_script = R"lua(
+redis.call('HSET', KEYS[1], 'grant', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+)lua";
+
+// KEYS[1] the code's hash. ARGV[1] this redemption, ARGV[2] seconds to remember a redeemed code.
+// Returns nil for an unknown code, else {grant, earlier redemption or false}.
+constexpr std::string_view redeem_script = R"lua(
+local grant = redis.call('HGET', KEYS[1], 'grant')
+if not grant then
+  return nil
+end
+local earlier = redis.call('HGET', KEYS[1], 'redeemed')
+if earlier then
+  return {grant, earlier}
+end
+redis.call('HSET', KEYS[1], 'redeemed', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {grant, false}
+)lua";
+
+std::optional<std::string> string_member(const json::object& object, std::string_view name) {
+  const auto* value = object.if_contains(name);
+  if (value == nullptr || !value->is_string()) {
+    return std::nullopt;
+  }
+  return std::string(value->get_string());
+}
+
+}  // namespace
+
+std::string encode_authorization_grant(const authorization_grant& grant) {
+  return json::serialize(json::object{{"application_id", grant.application_id},
+                                      {"client_id", grant.client_id},
+                                      {"redirect_uri", grant.redirect_uri},
+                                      {"end_user_id", grant.end_user_id},
+                                      {"scope", grant.scope},
+                                      {"code_challenge", grant.code_challenge},
+                                      {"code_challenge_method", grant.code_challenge_method}});
+}
+
+std::optional<authorization_grant> decode_authorization_grant(std::string_view text) {
+  boost::system::error_code error;
+  const auto value = json::parse(text, error);
+  if (error || !value.is_object()) {
+    return std::nullopt;
+  }
+  const auto& object = value.get_object();
+  authorization_grant grant;
+  const std::pair<std::string_view, std::string*> members[]{
+      {"application_id", &grant.application_id},
+      {"client_id", &grant.client_id},
+      {"redirect_uri", &grant.redirect_uri},
+      {"end_user_id", &grant.end_user_id},
+      {"scope", &grant.scope},
+      {"code_challenge", &grant.code_challenge},
+      {"code_challenge_method", &grant.code_challenge_method}};
+  for (const auto& [name, target] : members) {
+    auto member = string_member(object, name);
+    if (!member) {
+      return std::nullopt;
+    }
+    *target = std::move(*member);
+  }
+  return grant;
+}
+
+std::string authorization_code_key(std::string_view code) {
+  return "{gpt-adapter}:oauth-code:" + auth::sha256_hex(code);
+}
+
+boost::asio::awaitable<std::string> store_authorization_code(redis::client& redis,
+                                                             const authorization_grant& grant,
+                                                             std::chrono::seconds lifetime) {
+  auto code = auth::random_token(code_bytes);
+  const auto key = authorization_code_key(code);
+  const auto reply =
+      co_await redis.command("EVAL", store_script, "1", key, encode_authorization_grant(grant),
+                             std::to_string(lifetime.count()));
+  reply.throw_if_error();
+  co_return code;
+}
+
+boost::asio::awaitable<std::optional<code_redemption>> redeem_authorization_code(
+    redis::client& redis, std::string code, std::string redemption,
+    std::chrono::seconds remember_for) {
+  const auto reply =
+      co_await redis.command("EVAL", redeem_script, "1", authorization_code_key(code), redemption,
+                             std::to_string(std::max<long long>(remember_for.count(), 1)));
+  reply.throw_if_error();
+  if (reply.is_nil()) {
+    co_return std::nullopt;
+  }
+  const auto& parts = reply.as_array();
+  if (parts.size() != 2) {
+    throw redis::error("unexpected reply from the code redemption script");
+  }
+  auto grant = decode_authorization_grant(parts[0].as_string());
+  if (!grant) {
+    co_return std::nullopt;
+  }
+  code_redemption result{std::move(*grant), std::nullopt};
+  if (parts[1].type == redis::reply::kind::string) {
+    result.earlier_redemption = parts[1].text;
+  }
+  co_return result;
+}
+
+}  // namespace gpt_adapter::api::oauth

@@ -1,0 +1,99 @@
+#include "tools/admin/end_user_store.hpp"
+
+namespace gpt_adapter::admin {
+namespace {
+
+namespace asio = boost::asio;
+using postgres::param_list;
+
+constexpr std::string_view selected_columns = R"(
+  id::text, username, status,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+  to_char(last_sign_in_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))";
+
+// Ids are UUIDs, usernames free text: comparing id as text accepts either without a cast error.
+constexpr std::string_view reference_condition = "(id::text = $1 OR username = $1)";
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+  std::string text;
+  for (const auto part : parts) {
+    text += part;
+  }
+  return text;
+}
+
+const std::string select_all_sql =
+    sql({"SELECT", selected_columns, " FROM custom_gpt_end_users ORDER BY created_at, id"});
+const std::string insert_sql =
+    sql({"INSERT INTO custom_gpt_end_users (username, password_hash) VALUES ($1, $2) RETURNING",
+         selected_columns});
+const std::string status_sql =
+    sql({"UPDATE custom_gpt_end_users SET status = $2, updated_at = now() WHERE ",
+         reference_condition, " RETURNING", selected_columns});
+const std::string password_sql =
+    sql({"UPDATE custom_gpt_end_users SET password_hash = $2, updated_at = now() WHERE ",
+         reference_condition, " RETURNING", selected_columns});
+
+end_user row_to_user(const postgres::result& rows, std::size_t row) {
+  return {.id = std::string(rows.value(row, 0)),
+          .username = std::string(rows.value(row, 1)),
+          .status = std::string(rows.value(row, 2)),
+          .created_at = std::string(rows.value(row, 3)),
+          .updated_at = std::string(rows.value(row, 4)),
+          .last_sign_in_at = rows.get(row, 5)};
+}
+
+std::optional<end_user> first_user(const postgres::result& rows) {
+  if (rows.rows() == 0) {
+    return std::nullopt;
+  }
+  return row_to_user(rows, 0);
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<end_user>> list_end_users(postgres::pool& database) {
+  const auto rows = co_await database.query(select_all_sql);
+  std::vector<end_user> users;
+  for (std::size_t row = 0; row < rows.rows(); ++row) {
+    users.push_back(row_to_user(rows, row));
+  }
+  co_return users;
+}
+
+asio::awaitable<end_user> insert_end_user(postgres::pool& database, std::string username,
+                                          std::string password_hash) {
+  const auto rows = co_await database.query(insert_sql, param_list(username, password_hash));
+  co_return row_to_user(rows, 0);
+}
+
+asio::awaitable<std::optional<end_user>> set_end_user_status(postgres::pool& database,
+                                                             std::string reference,
+                                                             std::string status) {
+  const auto rows = co_await database.query(status_sql, param_list(reference, status));
+  co_return first_user(rows);
+}
+
+asio::awaitable<std::optional<end_user>> replace_end_user_password(postgres::pool& database,
+                                                                   std::string reference,
+                                                                   std::string password_hash) {
+  const auto rows = co_await database.query(password_sql, param_list(reference, password_hash));
+  co_return first_user(rows);
+}
+
+boost::json::object to_json(const end_user& user) {
+  boost::json::object object{{"id", user.id},
+                             {"username", user.username},
+                             {"status", user.status},
+                             {"created_at", user.created_at},
+                             {"updated_at", user.updated_at}};
+  if (user.last_sign_in_at) {
+    object["last_sign_in_at"] = *user.last_sign_in_at;
+  } else {
+    object["last_sign_in_at"] = nullptr;
+  }
+  return object;
+}
+
+}  // namespace gpt_adapter::admin
