@@ -565,6 +565,10 @@ TEST_CASE("request auth: scopes, the rate limit and handler errors behind protec
   const auto client_id = text_of(app, "client_id");
   const auto version = app.at("token_version").as_int64();
 
+  // Declared before the I/O threads, which are joined first: the server and the authorization
+  // use both until the last connection is gone.
+  metrics::registry registry;
+  const auto keys = hmac_keys();
   io_threads io(2);
   config::common_settings common;
   common.database.url = stack.postgres.runtime_url();
@@ -572,8 +576,6 @@ TEST_CASE("request auth: scopes, the rate limit and handler errors behind protec
   common.database.pool_max = 2;
   common.redis.url = stack.redis.url();
   auto dependencies = service::start_dependencies(io.context().get_executor(), common);
-  metrics::registry registry;
-  const auto keys = hmac_keys();
   const auto authorization = api::request_auth::request_authorization::create(
       io.context().get_executor(), {}, keys, token_settings, dependencies,
       redis::parse_url(stack.redis.url()), registry);
