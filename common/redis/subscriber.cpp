@@ -28,6 +28,7 @@ namespace {
 using boost::asio::use_awaitable;
 using namespace boost::asio::experimental::awaitable_operators;
 using std::chrono::milliseconds;
+constexpr auto as_tuple_awaitable = boost::asio::as_tuple(use_awaitable);
 
 std::string encode_command(const std::vector<std::string>& args) {
   std::string out = "*" + std::to_string(args.size()) + "\r\n";
@@ -161,16 +162,26 @@ boost::asio::awaitable<void> subscriber::connect(boost::asio::ip::tcp::socket& s
   boost::asio::steady_timer deadline(strand_);
   deadline.expires_after(settings_.connection.connect_timeout);
   const auto port = std::to_string(settings_.connection.port);
+  // `||` resumes with the first operation to succeed: I/O results come back as tuples so that
+  // a failure ends the race at once instead of waiting for the deadline.
   auto resolved =
-      co_await (resolver.async_resolve(settings_.connection.host, port, use_awaitable) ||
+      co_await (resolver.async_resolve(settings_.connection.host, port, as_tuple_awaitable) ||
                 deadline.async_wait(use_awaitable));
-  if (resolved.index() == 1)
+  if (resolved.index() == 1) {
     throw error("resolving the redis host timed out");
-  auto connected =
-      co_await (boost::asio::async_connect(socket, std::get<0>(resolved), use_awaitable) ||
-                deadline.async_wait(use_awaitable));
-  if (connected.index() == 1)
+  }
+  auto [resolve_error, endpoints] = std::get<0>(resolved);
+  if (resolve_error) {
+    throw error("resolving the redis host failed: " + resolve_error.message());
+  }
+  auto connected = co_await (boost::asio::async_connect(socket, endpoints, as_tuple_awaitable) ||
+                             deadline.async_wait(use_awaitable));
+  if (connected.index() == 1) {
     throw error("connecting to redis timed out");
+  }
+  if (const auto connect_error = std::get<0>(std::get<0>(connected)); connect_error) {
+    throw error("connecting to redis failed: " + connect_error.message());
+  }
   socket.set_option(boost::asio::ip::tcp::no_delay(true));
 }
 
@@ -212,16 +223,21 @@ boost::asio::awaitable<void> subscriber::listen_once() {
     // command timeout; otherwise silence is fine until the next PING is due.
     const bool expecting_answer = confirmed < settings_.channels.size() || ping_outstanding;
     quiet.expires_after(expecting_answer ? connection.command_timeout : settings_.ping_interval);
-    auto read = co_await (socket.async_read_some(boost::asio::buffer(buffer), use_awaitable) ||
+    auto read = co_await (socket.async_read_some(boost::asio::buffer(buffer), as_tuple_awaitable) ||
                           quiet.async_wait(use_awaitable));
     if (read.index() == 1) {
-      if (expecting_answer)
+      if (expecting_answer) {
         throw error("redis did not answer in time");
+      }
       ping_outstanding = true;
       co_await boost::asio::async_write(socket, boost::asio::buffer(ping), use_awaitable);
       continue;
     }
-    reader.feed(buffer.data(), std::get<0>(read));
+    const auto [read_error, received] = std::get<0>(read);
+    if (read_error) {
+      throw error("redis connection lost: " + read_error.message());
+    }
+    reader.feed(buffer.data(), received);
     while (auto next = reader.next()) {
       if (awaiting_auth) {
         awaiting_auth = false;
