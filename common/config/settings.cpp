@@ -99,6 +99,19 @@ http_listener_settings read_http_listener_settings(const env_reader& env,
   return settings;
 }
 
+std::optional<tls_settings> read_tls_settings(const env_reader& env) {
+  auto certificate = env.optional_string("TLS_CERT_FILE");
+  auto key = env.optional_string("TLS_KEY_FILE");
+  if (!certificate && !key)
+    return std::nullopt;
+  if (!certificate) {
+    throw config_error("TLS_CERT_FILE must be set when TLS_KEY_FILE is (both or neither)");
+  }
+  if (!key)
+    throw config_error("TLS_KEY_FILE must be set when TLS_CERT_FILE is (both or neither)");
+  return tls_settings{.certificate_file = std::move(*certificate), .key_file = std::move(*key)};
+}
+
 env_reader process_env_reader() {
   const char* file = std::getenv("GPT_ADAPTER_ENV_FILE");
   return env_reader(env_source::from_process_and_file(file != nullptr ? file : ".env"));

@@ -32,6 +32,13 @@ struct redis_settings {
   std::chrono::milliseconds command_timeout{2000};  // REDIS_COMMAND_TIMEOUT_MS
 };
 
+// Certificate chain and private key, PEM files. Both or neither: without them the listener
+// speaks plain HTTP (behind an ingress that terminates TLS).
+struct tls_settings {
+  std::string certificate_file;  // TLS_CERT_FILE
+  std::string key_file;          // TLS_KEY_FILE
+};
+
 struct http_listener_settings {
   std::string host = "0.0.0.0";
   unsigned short port = 0;
@@ -39,6 +46,7 @@ struct http_listener_settings {
   std::chrono::milliseconds read_timeout{30000};      // HTTP_READ_TIMEOUT_MS
   std::size_t header_limit = std::size_t{16} * 1024;  // HTTP_HEADER_LIMIT_BYTES
   std::size_t body_limit = std::size_t{1024} * 1024;  // HTTP_BODY_LIMIT_BYTES
+  std::optional<tls_settings> tls;                    // TLS_CERT_FILE, TLS_KEY_FILE (API only)
 };
 
 struct shutdown_settings {
@@ -68,6 +76,10 @@ http_listener_settings read_http_listener_settings(const env_reader& env,
 
 // Where the process reads its variables: the environment over `.env` in the working directory
 // (or the file named by GPT_ADAPTER_ENV_FILE).
+// TLS_CERT_FILE and TLS_KEY_FILE: both set, or neither. The files are read when the listener
+// starts (see http::tls_credentials), which reports a bad file naming the variable.
+std::optional<tls_settings> read_tls_settings(const env_reader& env);
+
 env_reader process_env_reader();
 
 }  // namespace gpt_adapter::config

@@ -1,6 +1,7 @@
 #include "common/http/server.hpp"
 
 #include <system_error>
+#include <variant>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -19,6 +20,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "common/http/request_id.hpp"
 #include "common/logging/logger.hpp"
@@ -32,11 +34,34 @@ using tcp = net::ip::tcp;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 struct server::connection {
-  explicit connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+  connection(tcp::socket socket, std::shared_ptr<net::ssl::context> tls_context)
+      : tls_context(std::move(tls_context)), stream(make_stream(std::move(socket))) {}
+
+  // Kept for the connection's life: a certificate reload swaps the server's context, not this.
+  std::shared_ptr<net::ssl::context> tls_context;
+  std::variant<beast::tcp_stream, tls_stream> stream;
   // Emitted at the drain deadline: cancels whatever the connection's coroutine awaits.
   net::cancellation_signal cancel;
   bool busy = false;  // a request is being read, handled or answered; touched on the strand only
+
+  tcp::socket& socket() {
+    return std::visit([](auto& s) -> tcp::socket& { return beast::get_lowest_layer(s).socket(); },
+                      stream);
+  }
+  net::any_io_executor executor() {
+    return std::visit([](auto& s) { return net::any_io_executor(s.get_executor()); }, stream);
+  }
+
+ private:
+  std::variant<beast::tcp_stream, tls_stream> make_stream(tcp::socket socket) {
+    if (tls_context) {
+      return std::variant<beast::tcp_stream, tls_stream>(
+          std::in_place_index<1>, beast::tcp_stream(std::move(socket)), *tls_context);
+    }
+    return std::variant<beast::tcp_stream, tls_stream>(std::in_place_index<0>, std::move(socket));
+  }
 };
 
 namespace {
@@ -68,10 +93,12 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 }  // namespace
 
 server::server(net::io_context& context, config::http_listener_settings settings,
-               std::shared_ptr<const router> routes, metrics::registry& metrics)
+               std::shared_ptr<const router> routes, metrics::registry& metrics,
+               std::shared_ptr<const tls_credentials> tls)
     : context_(context),
       settings_(std::move(settings)),
       routes_(std::move(routes)),
+      tls_(std::move(tls)),
       acceptor_(net::make_strand(context)),
       drain_deadline_(acceptor_.get_executor()),
       requests_total_(metrics.add_counter("http_requests_total",
@@ -111,23 +138,46 @@ net::awaitable<void> server::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true));
-    auto conn = std::make_shared<connection>(std::move(socket));
+    auto conn = std::make_shared<connection>(std::move(socket), tls_ ? tls_->current() : nullptr);
     {
       std::lock_guard lock(connections_mutex_);
       connections_.insert(conn);
     }
     connections_open_.inc();
-    net::co_spawn(conn->stream.get_executor(), serve(conn),
+    net::co_spawn(conn->executor(), serve(conn),
                   net::bind_cancellation_slot(conn->cancel.slot(), net::detached));
   }
 }
 
 net::awaitable<void> server::serve(std::shared_ptr<connection> conn) {
   auto self = shared_from_this();
-  auto& stream = conn->stream;
+  boost::system::error_code ignored;
+  if (auto* tls = std::get_if<connection::tls_stream>(&conn->stream)) {
+    beast::get_lowest_layer(*tls).expires_after(settings_.read_timeout);
+    auto [handshake_error] =
+        co_await tls->async_handshake(net::ssl::stream_base::server, use_tuple);
+    if (!handshake_error) {
+      co_await serve_requests(conn, *tls);
+      // close_notify, bounded: a client that vanished must not hold the connection.
+      beast::get_lowest_layer(*tls).expires_after(std::chrono::seconds(1));
+      co_await tls->async_shutdown(use_tuple);
+    }
+  } else {
+    co_await serve_requests(conn, std::get<beast::tcp_stream>(conn->stream));
+  }
+  conn->socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn->socket().close(ignored);
+  forget(conn);
+}
+
+template <typename Stream>
+net::awaitable<void> server::serve_requests(std::shared_ptr<connection> conn, Stream& stream) {
   beast::flat_buffer buffer;
   boost::system::error_code ignored;
-  const auto remote = stream.socket().remote_endpoint(ignored).address();
+  const auto remote = conn->socket().remote_endpoint(ignored).address();
+  const auto expire_after = [&](std::chrono::milliseconds timeout) {
+    beast::get_lowest_layer(stream).expires_after(timeout);
+  };
 
   // Answers a request that could not be read completely; the connection closes after it.
   auto refuse = [&](bhttp::status status, std::string detail) -> net::awaitable<void> {
@@ -136,7 +186,7 @@ net::awaitable<void> server::serve(std::shared_ptr<connection> conn) {
                                         request_id, 11);
     answer.set("X-Request-ID", request_id);
     answer.keep_alive(false);
-    stream.expires_after(settings_.read_timeout);
+    expire_after(settings_.read_timeout);
     co_await bhttp::async_write(stream, answer, use_tuple);
   };
 
@@ -144,7 +194,7 @@ net::awaitable<void> server::serve(std::shared_ptr<connection> conn) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(settings_.header_limit));
     parser.body_limit(settings_.body_limit);
-    stream.expires_after(settings_.read_timeout);
+    expire_after(settings_.read_timeout);
     auto [header_error, header_bytes] =
         co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (header_error) {
@@ -174,7 +224,7 @@ net::awaitable<void> server::serve(std::shared_ptr<connection> conn) {
       co_await bhttp::async_write(stream, go_on, use_tuple);
     }
     if (!parser.is_done()) {
-      stream.expires_after(settings_.read_timeout);
+      expire_after(settings_.read_timeout);
       auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
       if (body_error == bhttp::error::body_limit) {
         co_await refuse(bhttp::status::payload_too_large,
@@ -201,16 +251,13 @@ net::awaitable<void> server::serve(std::shared_ptr<connection> conn) {
     if (!answer.has_content_length() && !answer.chunked()) {
       answer.prepare_payload();
     }
-    stream.expires_after(settings_.read_timeout);
+    expire_after(settings_.read_timeout);
     auto [write_error, written] = co_await bhttp::async_write(stream, answer, use_tuple);
     conn->busy = false;
     if (write_error || !keep_alive) {
       break;
     }
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.socket().close(ignored);
-  forget(conn);
 }
 
 net::awaitable<response> server::dispatch(request& message, const std::string& request_id,
@@ -290,14 +337,14 @@ void server::forget(const std::shared_ptr<connection>& conn) {
 void server::close_idle_connections(bool force) {
   std::lock_guard lock(connections_mutex_);
   for (const auto& conn : connections_) {
-    net::post(conn->stream.get_executor(), [conn, force] {
+    net::post(conn->executor(), [conn, force] {
       if (force) {
         conn->cancel.emit(net::cancellation_type::terminal);
       }
       if (force || !conn->busy) {
         boost::system::error_code ignored;
-        conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        conn->stream.socket().close(ignored);
+        conn->socket().shutdown(tcp::socket::shutdown_both, ignored);
+        conn->socket().close(ignored);
       }
     });
   }

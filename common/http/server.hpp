@@ -14,17 +14,21 @@
 
 #include "common/config/settings.hpp"
 #include "common/http/router.hpp"
+#include "common/http/tls_credentials.hpp"
 #include "common/metrics/registry.hpp"
 
 // The one HTTP/1.1 server kit: the API and the worker's ops listener both run on it.
 // A connection is one coroutine on its own strand: fresh parser per message with header and
-// body limits, a timeout before every read, keep-alive, and graceful drain on shutdown.
+// body limits, a timeout before every read, keep-alive, and graceful drain on shutdown. With
+// TLS credentials every connection starts with a TLS handshake (under the read timeout).
 namespace gpt_adapter::http {
 
 class server : public std::enable_shared_from_this<server> {
  public:
+  // Without `tls` the server speaks plain HTTP.
   server(boost::asio::io_context& context, config::http_listener_settings settings,
-         std::shared_ptr<const router> routes, metrics::registry& metrics);
+         std::shared_ptr<const router> routes, metrics::registry& metrics,
+         std::shared_ptr<const tls_credentials> tls = nullptr);
   ~server();
 
   // Binds and starts accepting; throws std::system_error when the address cannot be bound.
@@ -42,6 +46,8 @@ class server : public std::enable_shared_from_this<server> {
   struct connection;
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(std::shared_ptr<connection> conn);
+  template <typename Stream>
+  boost::asio::awaitable<void> serve_requests(std::shared_ptr<connection> conn, Stream& stream);
   boost::asio::awaitable<response> dispatch(request& message, const std::string& request_id,
                                             const boost::asio::ip::address& remote);
   void forget(const std::shared_ptr<connection>& conn);
@@ -50,6 +56,7 @@ class server : public std::enable_shared_from_this<server> {
   boost::asio::io_context& context_;
   config::http_listener_settings settings_;
   std::shared_ptr<const router> routes_;
+  std::shared_ptr<const tls_credentials> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   unsigned short port_ = 0;
 

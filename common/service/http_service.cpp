@@ -1,11 +1,14 @@
 #include "common/service/http_service.hpp"
 
 #include <condition_variable>
+#include <csignal>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/http/health_routes.hpp"
@@ -67,7 +70,8 @@ http_service::http_service(std::string name, config::common_settings common,
     : name_(std::move(name)),
       common_(std::move(common)),
       listener_(std::move(listener)),
-      context_(static_cast<int>(listener_.threads)) {
+      context_(static_cast<int>(listener_.threads)),
+      tls_(listener_.tls ? std::make_shared<http::tls_credentials>(*listener_.tls) : nullptr) {
   metrics::register_process_metrics(metrics_);
   dependencies_ = start_dependencies(context_.get_executor(), common_);
   http::add_health_routes(*routes_, {.dependencies = readiness_checks(dependencies_),
@@ -87,8 +91,29 @@ boost::asio::awaitable<void> http_service::run_stop_hooks() {
 }
 
 int http_service::run(std::chrono::steady_clock::time_point started) {
-  auto server = std::make_shared<http::server>(context_, listener_, routes_, metrics_);
+  auto server = std::make_shared<http::server>(context_, listener_, routes_, metrics_, tls_);
   server->start();
+
+  // SIGHUP: read the certificate files again (after a renewal); open connections keep theirs.
+  boost::asio::signal_set reload_signal(context_);
+  std::function<void()> await_reload = [&] {
+    reload_signal.async_wait([&](boost::system::error_code error, int) {
+      if (error)
+        return;
+      try {
+        tls_->reload();
+        logging::info("TLS certificate reloaded");
+      } catch (const std::exception& failure) {
+        logging::error("TLS certificate reload failed; keeping the current one",
+                       {{"error", failure.what()}});
+      }
+      await_reload();
+    });
+  };
+  if (tls_) {
+    reload_signal.add(SIGHUP);
+    await_reload();
+  }
 
   boost::asio::steady_timer readiness_delay(context_);
   stop_watchdog watchdog(context_);
@@ -106,6 +131,8 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
         boost::asio::co_spawn(context_, run_stop_hooks(), [&](std::exception_ptr) {
           dependencies_.stop();
           signals.cancel();
+          boost::system::error_code ignored;
+          reload_signal.cancel(ignored);
           watchdog.arm(dependency_stop_grace);
         });
       });
@@ -116,6 +143,7 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
   logging::info(name_ + " listening",
                 {{"host", listener_.host},
                  {"port", server->port()},
+                 {"tls", tls_ != nullptr},
                  {"threads", listener_.threads},
                  {"startup_ms", std::chrono::duration<double, std::milli>(
                                     std::chrono::steady_clock::now() - started)

@@ -12,6 +12,7 @@
 
 #include "common/config/settings.hpp"
 #include "common/http/router.hpp"
+#include "common/http/tls_credentials.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/service/dependencies.hpp"
 
@@ -21,6 +22,8 @@ namespace gpt_adapter::service {
 // PostgreSQL and Redis started in the background, a router that already serves /health,
 // /health/ready and /metrics, and the shutdown sequence (readiness fails first, then the
 // listener drains within the deadline, then the dependencies stop and the process exits 0).
+// When the listener has TLS settings, the credentials are loaded at construction (a bad file
+// stops start-up) and reloaded on SIGHUP.
 class http_service {
  public:
   http_service(std::string name, config::common_settings common,
@@ -50,6 +53,7 @@ class http_service {
   service::dependencies dependencies_;
   std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<http::router> routes_ = std::make_shared<http::router>();
+  std::shared_ptr<http::tls_credentials> tls_;
   std::vector<stop_hook> stop_hooks_;
 
   boost::asio::awaitable<void> run_stop_hooks();
