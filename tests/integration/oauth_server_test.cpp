@@ -572,7 +572,11 @@ TEST_CASE(
                                  {"redirect_uri", chatgpt_callback}}));
   CHECK(params.at("error") == "invalid_request");
   CHECK(params.count("state") == 0);
-  params = redirected(authorize_query(client, "st-1", {{"scope", "memories:write"}}));
+  params = redirected(form({{"response_type", "code"},
+                            {"client_id", client.client_id},
+                            {"redirect_uri", chatgpt_callback},
+                            {"state", "st-1"},
+                            {"scope", "memories:write"}}));
   CHECK(params.at("error") == "invalid_scope");
   CHECK(params.at("state") == "st-1");
   params = redirected(form({{"response_type", "token"},
