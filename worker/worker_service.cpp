@@ -19,7 +19,7 @@ int run_worker_service() {
                 settings.common.logging.format);
   service::http_service worker("worker ops", settings.common, settings.ops_listener);
   start_jobs(worker, settings);
-  start_delivery(worker, settings.common.redis, delivery);
+  start_delivery(worker, settings.common.redis, delivery, settings.jobs.consumer_name);
   return worker.run(started);
 }
 
