@@ -226,6 +226,7 @@ api_settings read_api_settings(const config::env_reader& env) {
   api_settings settings;
   settings.common = config::read_common_settings(env);
   settings.listener = config::read_http_listener_settings(env, "API_HOST", "API_PORT", 8000);
+  settings.listener.tls = config::read_tls_settings(env);
   settings.oauth = read_oauth_settings(env, settings.listener.port);
   settings.signing = read_signing_settings(env, settings.common, settings.oauth.public_base_url);
   settings.request_auth = request_auth::read_request_auth_settings(env);

@@ -92,3 +92,22 @@ TEST_CASE("worker settings read the ops listener", "[config][worker]") {
   const auto settings = worker::read_worker_settings(env_reader(env_source::from_map(values)));
   CHECK(settings.ops_listener.port == 9200);
 }
+
+TEST_CASE("TLS files are both set or both left out", "[config][api]") {
+  CHECK_FALSE(read_api(valid_api_environment()).listener.tls);
+
+  auto both = valid_api_environment();
+  both["TLS_CERT_FILE"] = "/etc/tls/chain.pem";
+  both["TLS_KEY_FILE"] = "/etc/tls/key.pem";
+  const auto tls = read_api(both).listener.tls;
+  REQUIRE(tls);
+  CHECK(tls->certificate_file == "/etc/tls/chain.pem");
+  CHECK(tls->key_file == "/etc/tls/key.pem");
+
+  auto certificate_only = valid_api_environment();
+  certificate_only["TLS_CERT_FILE"] = "/etc/tls/chain.pem";
+  CHECK_THAT(api_error(certificate_only), Catch::StartsWith("TLS_KEY_FILE"));
+  auto key_only = valid_api_environment();
+  key_only["TLS_KEY_FILE"] = "/etc/tls/key.pem";
+  CHECK_THAT(api_error(key_only), Catch::StartsWith("TLS_CERT_FILE"));
+}
