@@ -111,8 +111,10 @@ TEST_CASE("migrations: up, down and up again create, drop and recreate the schem
             select_rows(*database,
                         "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class"
                         " WHERE relname LIKE 'custom_gpt_%' AND relkind = 'r' ORDER BY relname")) ==
-        table{{"custom_gpt_applications", "f", "f"},
+        table{{"custom_gpt_api_keys", "f", "f"},
+              {"custom_gpt_applications", "f", "f"},
               {"custom_gpt_audit_logs", "t", "t"},
+              {"custom_gpt_end_users", "f", "f"},
               {"custom_gpt_jobs", "t", "t"},
               {"custom_gpt_sessions", "t", "t"}});
   CHECK(io.run(select_rows(*database,
