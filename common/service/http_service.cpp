@@ -74,10 +74,7 @@ http_service::http_service(std::string name, config::common_settings common,
       tls_(listener_.tls ? std::make_shared<http::tls_credentials>(*listener_.tls) : nullptr) {
   metrics::register_process_metrics(metrics_);
   dependencies_ = start_dependencies(context_.get_executor(), common_);
-  http::add_health_routes(*routes_, {.dependencies = readiness_checks(dependencies_),
-                                     .check_timeout = common_.readiness_check_timeout,
-                                     .shutting_down = shutting_down_,
-                                     .metrics = &metrics_});
+  readiness_checks_ = readiness_checks(dependencies_);
 }
 
 boost::asio::awaitable<void> http_service::run_stop_hooks() {
@@ -91,6 +88,10 @@ boost::asio::awaitable<void> http_service::run_stop_hooks() {
 }
 
 int http_service::run(std::chrono::steady_clock::time_point started) {
+  http::add_health_routes(*routes_, {.dependencies = readiness_checks_,
+                                     .check_timeout = common_.readiness_check_timeout,
+                                     .shutting_down = shutting_down_,
+                                     .metrics = &metrics_});
   auto server = std::make_shared<http::server>(context_, listener_, routes_, metrics_, tls_);
   server->start();
 

@@ -40,6 +40,12 @@ class http_service {
   using stop_hook = std::function<boost::asio::awaitable<void>()>;
   void on_stop(stop_hook hook) { stop_hooks_.push_back(std::move(hook)); }
 
+  // Adds a dependency to /health/ready besides PostgreSQL and Redis (e.g. the Memory Bank's
+  // circuit breaker). Call before run().
+  void add_readiness_check(http::dependency_check check) {
+    readiness_checks_.push_back(std::move(check));
+  }
+
   // Binds the listener, serves until SIGTERM or SIGINT and drains; returns the exit status.
   // `started` is when the process began, for the start-up time in the log.
   int run(std::chrono::steady_clock::time_point started);
@@ -55,6 +61,7 @@ class http_service {
   std::shared_ptr<http::router> routes_ = std::make_shared<http::router>();
   std::shared_ptr<http::tls_credentials> tls_;
   std::vector<stop_hook> stop_hooks_;
+  std::vector<http::dependency_check> readiness_checks_;
 
   boost::asio::awaitable<void> run_stop_hooks();
 };
