@@ -1,14 +1,21 @@
 #include "api/api_service.hpp"
 
 #include <chrono>
+#include <exception>
+
+#include <boost/asio/co_spawn.hpp>
 
 #include "api/api_settings.hpp"
+#include "api/memory/document_routes.hpp"
+#include "api/memory/memory_routes.hpp"
 #include "api/oauth/access_token_denylist.hpp"
 #include "api/oauth/oauth_routes.hpp"
 #include "api/request_auth/me_route.hpp"
 #include "api/request_auth/request_authorization.hpp"
 #include "common/audit/audit_log.hpp"
 #include "common/logging/logger.hpp"
+#include "common/queue/completion_waiter.hpp"
+#include "common/queue/job_store.hpp"
 #include "common/service/http_service.hpp"
 
 namespace gpt_adapter::api {
@@ -48,8 +55,32 @@ int run_api_service() {
                                          .redis = api.dependencies().redis,
                                          .audit = audit_log,
                                          .metrics = api.metrics()});
+  const auto memory_settings = memory::read_memory_settings(config::process_env_reader());
+  const auto waiter = queue::completion_waiter::create(api.context().get_executor(), redis_options,
+                                                       api.dependencies().redis);
+  memory::add_memory_routes(*authorization, api.routes(),
+                            {.redis = api.dependencies().redis,
+                             .waiter = waiter,
+                             .audit = audit_log,
+                             .settings = memory_settings,
+                             .public_base_url = settings.oauth.public_base_url,
+                             .metrics = api.metrics()});
+  memory::add_document_routes(api.routes(), authorization->requirements(),
+                              settings.oauth.public_base_url);
   authorization->start();
-  api.on_stop([authorization]() -> boost::asio::awaitable<void> {
+  waiter->start();
+  boost::asio::co_spawn(
+      api.context(),
+      [redis = api.dependencies().redis]() -> boost::asio::awaitable<void> {
+        co_await queue::ensure_streams(*redis);
+      },
+      [](const std::exception_ptr& failure) {
+        if (failure) {
+          logging::warn("cannot create the jobs stream yet; the first job creates it");
+        }
+      });
+  api.on_stop([authorization, waiter]() -> boost::asio::awaitable<void> {
+    waiter->stop();
     authorization->stop();
     co_return;
   });
