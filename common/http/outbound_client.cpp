@@ -34,7 +34,7 @@ using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 struct outbound_client::connection {
-  explicit connection(net::any_io_executor executor) : strand(net::make_strand(executor)) {}
+  explicit connection(const net::any_io_executor& executor) : strand(net::make_strand(executor)) {}
 
   beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 
@@ -184,8 +184,8 @@ std::shared_ptr<outbound_client> outbound_client::create(net::any_io_executor ex
 
 outbound_client::outbound_client(net::any_io_executor executor, origin_url target,
                                  outbound_settings settings)
-    : executor_(executor),
-      strand_(net::make_strand(executor)),
+    : executor_(std::move(executor)),
+      strand_(net::make_strand(executor_)),
       target_(std::move(target)),
       settings_(std::move(settings)) {
   if (!target_.tls) {

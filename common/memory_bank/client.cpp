@@ -195,7 +195,8 @@ std::shared_ptr<client> client::create(net::any_io_executor executor, client_set
   }
   std::shared_ptr<http::outbound_client> transport;
   try {
-    transport = http::outbound_client::create(executor, target.value(), settings.transport);
+    transport =
+        http::outbound_client::create(std::move(executor), target.value(), settings.transport);
   } catch (const std::runtime_error& failure) {
     throw config::config_error(std::string("MEMORY_BANK_CA_FILE: ") + failure.what());
   }
@@ -300,6 +301,8 @@ net::awaitable<call_result> client::call_once(std::string_view operation,
     metrics_->requests.labels({op, std::to_string(answer.status)}).inc();
     result.http_status = answer.status;
     result.memory_bank_request_id = memory_bank_request_id(answer.headers);
+    // Only server failures count against the host: a 4xx, 408 and 429 included, means it is
+    // up and answering (429 is its own backpressure, honoured through retry_after).
     if (answer.status >= 500) {
       breaker_->record_failure(permit);
     } else {

@@ -78,6 +78,7 @@ class client : public std::enable_shared_from_this<client> {
   // Runs one operation for `who`. `request_id` is sent as X-Request-ID. Update and delete in the
   // mem0 dialects first read the memory to check it belongs to `who` (mem0 addresses memories
   // by id alone), so another user's memory is answered as not found and never touched.
+  // `who` and `input` are referenced until the call completes.
   boost::asio::awaitable<call_result> execute(const owner& who, const operation_input& input,
                                               std::string_view request_id);
 

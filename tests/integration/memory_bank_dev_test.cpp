@@ -85,7 +85,7 @@ TEST_CASE("memory-bank-dev adds, lists, gets, updates, records history and delet
 
 TEST_CASE("memory-bank-dev searches by lexical relevance within one user's memories",
           "[integration][memory_bank_dev]") {
-  memory_bank_dev bank;
+  memory_bank_dev bank({"--threads", "2"});
   add_memory(bank, "alice", "Alice plays the piano on Sundays", {{"category", "hobby"}});
   add_memory(bank, "alice", "Alice's piano teacher is Clara", {{"category", "people"}});
   add_memory(bank, "alice", "Alice is allergic to peanuts", {{"category", "health"}});

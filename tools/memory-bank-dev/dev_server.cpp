@@ -181,6 +181,8 @@ dev_server_options parse_command_line(const std::vector<std::string>& args) {
       options.host = value();
     } else if (flag == "--port") {
       options.port = static_cast<unsigned short>(parse_integer(flag, value(), 0, 65535));
+    } else if (flag == "--threads") {
+      options.threads = static_cast<std::size_t>(parse_integer(flag, value(), 1, 64));
     } else if (flag == "--data-file") {
       options.data_file = value();
     } else if (flag == "--latency-ms") {
@@ -579,13 +581,14 @@ int run_dev_server(const dev_server_options& options) {
   auto store = std::make_shared<memory_store>(options.data_file);
   auto bank = std::make_shared<dev_memory_bank>(store, options.faults, options.api_key);
 
-  net::io_context context(1);
+  net::io_context context(static_cast<int>(options.threads));
   metrics::registry registry;
   auto routes = std::make_shared<http::router>();
   http::add_health_routes(*routes, {.metrics = &registry});
   bank->add_routes(*routes);
 
-  config::http_listener_settings listener{.host = options.host, .port = options.port};
+  config::http_listener_settings listener{
+      .host = options.host, .port = options.port, .threads = options.threads};
   auto server = std::make_shared<http::server>(context, listener, routes, registry);
   server->start();
   service::stop_signals signals(
@@ -593,11 +596,12 @@ int run_dev_server(const dev_server_options& options) {
   logging::info("memory-bank-dev listening",
                 {{"host", options.host},
                  {"port", server->port()},
+                 {"threads", options.threads},
                  {"memories", store->size()},
                  {"data_file", options.data_file ? options.data_file->string() : std::string()},
                  {"faults", faults_json(options.faults)},
                  {"caller_key_required", options.api_key.has_value()}});
-  context.run();
+  service::run_threads(context, options.threads);
   logging::info("memory-bank-dev stopped");
   return 0;
 }

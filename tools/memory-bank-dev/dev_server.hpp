@@ -32,20 +32,20 @@ struct fault_settings {
 struct dev_server_options {
   std::string host = "127.0.0.1";
   unsigned short port = 8765;
+  std::size_t threads = 1;  // I/O threads (more for throughput benchmarks)
   std::optional<std::filesystem::path> data_file;
   fault_settings faults;
   // When set, calls must carry it as `X-API-Key: <key>` or `Authorization: Bearer|Token <key>`.
   std::optional<std::string> api_key;
 };
 
-// Reads --host --port --data-file --latency-ms --error-rate --down --fail-next --fail-status
-// --api-key; throws std::invalid_argument naming the flag.
+// Reads the flags in `usage`; throws std::invalid_argument naming a flag it cannot use.
 dev_server_options parse_command_line(const std::vector<std::string>& args);
 
 inline constexpr std::string_view usage =
-    "usage: memory-bank-dev [--host ADDRESS] [--port N (0: any free port)] [--data-file PATH]\n"
-    "                       [--latency-ms N] [--error-rate 0..1] [--down] [--fail-next N]\n"
-    "                       [--fail-status CODE] [--api-key KEY]\n";
+    "usage: memory-bank-dev [--host ADDRESS] [--port N (0: any free port)] [--threads N]\n"
+    "                       [--data-file PATH] [--latency-ms N] [--error-rate 0..1]\n"
+    "                       [--down] [--fail-next N] [--fail-status CODE] [--api-key KEY]\n";
 
 class dev_memory_bank : public std::enable_shared_from_this<dev_memory_bank> {
  public:
