@@ -438,11 +438,17 @@ TEST_CASE("admin CLI: migrate up, status and down against a fresh database",
   REQUIRE(pending.status == 0);
   CHECK_THAT(pending.out, Contains("VERSION") && Contains("0001") && Contains("pending"));
 
-  const auto up = run_admin({"migrate", "up"}, environment);
+  const auto up = run_admin({"migrate", "up", "--to", "1"}, environment);
   REQUIRE(up.status == 0);
-  CHECK_THAT(up.out, Contains("Applied 0001"));
+  CHECK_THAT(up.out, Contains("Applied 0001") && !Contains("Applied 0002"));
   CHECK(query_value(postgres.owner_url(),
                     "SELECT to_regclass('custom_gpt_applications') IS NOT NULL") == "t");
+  const auto partly = run_admin({"migrate", "status"}, environment);
+  CHECK_THAT(partly.out, Contains("0002") && Contains("pending"));
+
+  const auto rest = run_admin({"migrate", "up"}, environment);
+  REQUIRE(rest.status == 0);
+  CHECK_THAT(rest.out, Contains("Applied 0002") && !Contains("Applied 0001"));
   const auto applied = run_admin({"migrate", "status"}, environment);
   CHECK_THAT(applied.out, Contains("0001") && !Contains("pending"));
   CHECK_THAT(run_admin({"migrate", "up"}, environment).out, Contains("Nothing to apply"));
@@ -450,15 +456,22 @@ TEST_CASE("admin CLI: migrate up, status and down against a fresh database",
   CHECK(run_admin({"migrate", "down", "0"}, environment).status == 2);
   CHECK(run_admin({"migrate", "up", "--to", "x"}, environment).status == 2);
 
+  // One step back by default: the newest migration only.
   const auto down = run_admin({"migrate", "down"}, environment);
   REQUIRE(down.status == 0);
-  CHECK_THAT(down.out, Contains("Reverted 0001"));
+  CHECK_THAT(down.out, Contains("Reverted") && !Contains("Reverted 0001"));
+  CHECK(query_value(postgres.owner_url(),
+                    "SELECT to_regclass('custom_gpt_applications') IS NOT NULL") == "t");
+  CHECK_THAT(run_admin({"migrate", "status"}, environment).out, Contains("pending"));
+
+  const auto all_down = run_admin({"migrate", "down", "100"}, environment);
+  REQUIRE(all_down.status == 0);
+  CHECK_THAT(all_down.out, Contains("Reverted 0001"));
   CHECK(query_value(postgres.owner_url(),
                     "SELECT to_regclass('custom_gpt_applications') IS NULL") == "t");
-  CHECK_THAT(run_admin({"migrate", "status"}, environment).out, Contains("pending"));
   CHECK_THAT(run_admin({"migrate", "down"}, environment).out, Contains("Nothing to revert"));
 
-  REQUIRE(run_admin({"migrate", "up", "--to", "1"}, environment).status == 0);
+  REQUIRE(run_admin({"migrate", "up"}, environment).status == 0);
   CHECK_THAT(run_admin({"migrate", "status"}, environment).out, !Contains("pending"));
 }
 
