@@ -1,0 +1,584 @@
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <libpq-fe.h>
+
+#include "api/memory/memory_api_docs.hpp"
+#include "api/memory/memory_routes.hpp"
+#include "api/openapi/openapi_document.hpp"
+#include "api/request_auth/me_route.hpp"
+#include "api/request_auth/request_authorization.hpp"
+#include "common/audit/keys.hpp"
+#include "common/auth/access_token.hpp"
+#include "common/auth/secret_hash.hpp"
+#include "common/service/dependencies.hpp"
+#include "tests/support/admin_cli.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/io_threads.hpp"
+#include "tests/support/memory_bank_dev.hpp"
+#include "tests/support/openapi_rules.hpp"
+#include "tests/support/redis_commands.hpp"
+#include "tests/support/services.hpp"
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
+using namespace gpt_adapter;
+using namespace gpt_adapter::testing;
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// What service_environment() signs with (the API's default kid for an HMAC key).
+const std::string hmac_secret = "test-signing-key-0123456789abcdef-0123456789";
+const std::string issuer = "https://adapter.test";
+const std::string public_base_url = "https://gpt.example.com";
+const auth::access_token_settings token_settings{issuer, issuer};
+
+// End users are UUIDs (custom_gpt_end_users.id).
+const std::string alice = "5b0c8a4e-1d2f-4c3b-8a9d-0e1f2a3b4c5d";
+const std::string bob = "9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b";
+
+// The whole stack a Custom GPT talks to: PostgreSQL (migrated, with one application made by
+// gpt-adapter-admin), Redis, the dev Memory Bank, the worker and the API.
+struct memory_stack {
+  postgres_server postgres;
+  redis_server redis;
+  memory_bank_dev bank;
+  std::string application_id;
+  std::string client_id;
+  std::int64_t token_version = 0;
+  auth::key_set keys{{auth::signing_key::hs256("hs256", hmac_secret)}, "hs256"};
+  std::unique_ptr<service_process> worker;
+  std::unique_ptr<service_process> api;
+
+  explicit memory_stack(const std::map<std::string, std::string>& api_overrides = {},
+                        bool with_worker = true) {
+    const auto env = std::map<std::string, std::string>{{"DATABASE_URL", postgres.owner_url()},
+                                                        {"REDIS_URL", redis.url()}};
+    REQUIRE(run_admin_cli({"migrate", "up"}, env).status == 0);
+    run_sql(postgres.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app");
+    const auto created =
+        run_admin_cli({"app", "create", "--name", "Memory GPT", "--scopes",
+                       "memories:read,memories:write", "--rate-limit", "10000", "--json"},
+                      env);
+    REQUIRE(created.status == 0);
+    const auto app = json::parse(created.out).as_object();
+    application_id = std::string(app.at("id").as_string());
+    client_id = std::string(app.at("client_id").as_string());
+    token_version = app.at("token_version").as_int64();
+    if (with_worker) {
+      worker = std::make_unique<service_process>(worker_binary, environment({}), "WORKER_OPS_PORT");
+      REQUIRE(worker->wait_healthy(30s));
+    }
+    api = std::make_unique<service_process>(api_binary, environment(api_overrides), "API_PORT");
+    REQUIRE(api->wait_healthy(30s));
+  }
+
+  std::map<std::string, std::string> environment(
+      const std::map<std::string, std::string>& overrides) const {
+    auto values = service_environment(postgres, redis);
+    values["JWT_ISSUER"] = issuer;
+    values["PUBLIC_BASE_URL"] = public_base_url;
+    values["MEMORY_BANK_URL"] = bank.url();
+    values["MEMORY_BANK_DIALECT"] = "mem0-oss";
+    values["WORKER_SCHEDULER_INTERVAL_MS"] = "20";
+    values["WORKER_READ_BLOCK_MS"] = "200";
+    for (const auto& [name, value] : overrides) {
+      values[name] = value;
+    }
+    return values;
+  }
+
+  // A token as the token endpoint issues it: `subject` is the end user of the sign-in flow, or
+  // the client_id itself for client credentials.
+  std::string token(const std::string& subject,
+                    auth::scope_set scopes = {"memories:read", "memories:write"}) const {
+    const auto issued =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    return auth::encode_access_token(
+        keys, token_settings,
+        auth::new_access_token_claims(subject, client_id, std::move(scopes), token_version, issued,
+                                      std::chrono::hours(1)));
+  }
+
+  http_reply call(bhttp::verb method, const std::string& target, const std::string& token,
+                  const std::string& body = {},
+                  std::vector<std::pair<std::string, std::string>> headers = {}) const {
+    headers.emplace_back("Authorization", "Bearer " + token);
+    if (!body.empty() && std::none_of(headers.begin(), headers.end(), [](const auto& header) {
+          return header.first == "Content-Type";
+        })) {
+      headers.emplace_back("Content-Type", "application/json");
+    }
+    return http_request(api->port(), {.method = method,
+                                      .target = target,
+                                      .body = body,
+                                      .headers = std::move(headers),
+                                      .timeout = std::chrono::seconds(30)});
+  }
+
+  http_reply post(const std::string& target, const std::string& token, const std::string& body,
+                  std::vector<std::pair<std::string, std::string>> headers = {}) const {
+    return call(bhttp::verb::post, target, token, body, std::move(headers));
+  }
+
+  http_reply get(const std::string& target, const std::string& token) const {
+    return call(bhttp::verb::get, target, token);
+  }
+
+  // Polls the job until it has a final status; its last answer.
+  json::object finished_job(const std::string& request_id, const std::string& token) const {
+    json::object last;
+    const bool finished = wait_until(
+        [&] {
+          const auto reply = get("/api/v1/jobs/" + request_id, token);
+          if (reply.status != 200) {
+            return false;
+          }
+          last = reply.json().as_object();
+          const auto status = last.at("status").as_string();
+          return status == "succeeded" || status == "failed" || status == "dead";
+        },
+        20s);
+    if (!finished) {
+      UNSCOPED_INFO("worker log:\n" << (worker ? worker->output() : std::string()));
+    }
+    REQUIRE(finished);
+    return last;
+  }
+};
+
+std::string text_of(const json::object& object, std::string_view key) {
+  return std::string(object.at(key).as_string());
+}
+
+json::object check_problem(const http_reply& reply, int status) {
+  CHECK(reply.status == status);
+  CHECK(reply.header("content-type") == "application/problem+json");
+  auto body = reply.json().as_object();
+  CHECK(body.at("status").as_int64() == status);
+  CHECK(body.at("request_id").as_string() == reply.header("x-request-id"));
+  return body;
+}
+
+std::set<std::string> pointers(const json::object& problem) {
+  std::set<std::string> found;
+  for (const auto& error : problem.at("errors").as_array()) {
+    found.emplace(error.at("pointer").as_string());
+    CHECK_FALSE(error.at("detail").as_string().empty());
+  }
+  return found;
+}
+
+// The audit event of a request: still in the stream the API appends to, or already written to
+// PostgreSQL by the worker's delivery (which then deletes it from the stream).
+std::optional<std::map<std::string, std::string>> audit_event(const memory_stack& stack,
+                                                              const std::string& request_id) {
+  const auto answer = redis_commands(stack.redis.port())
+                          .run({"XRANGE", std::string(audit::keys::stream), "-", "+"});
+  for (const auto& entry : answer.as_array()) {
+    std::map<std::string, std::string> fields;
+    const auto& pairs = entry.as_array().at(1).as_array();
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      fields[pairs[i].as_string()] = pairs[i + 1].as_string();
+    }
+    if (fields["request_id"] == request_id) {
+      return fields;
+    }
+  }
+  std::unique_ptr<PGconn, decltype(&PQfinish)> connection(
+      PQconnectdb(stack.postgres.owner_url().c_str()), PQfinish);
+  REQUIRE(PQstatus(connection.get()) == CONNECTION_OK);
+  const char* values[] = {request_id.c_str()};
+  std::unique_ptr<PGresult, decltype(&PQclear)> rows(
+      PQexecParams(connection.get(),
+                   "SELECT application_id::text, coalesce(end_user_id, ''), operation_type, "
+                   "request_data::text, response_status::text, coalesce(memory_service_request_id, "
+                   "''), coalesce(processing_time_ms::text, '') FROM custom_gpt_audit_logs "
+                   "WHERE request_id = $1",
+                   1, nullptr, values, nullptr, nullptr, 0),
+      PQclear);
+  REQUIRE(PQresultStatus(rows.get()) == PGRES_TUPLES_OK);
+  if (PQntuples(rows.get()) != 1) {
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> fields{{"request_id", request_id}};
+  const char* names[] = {"application_id",    "end_user_id",     "operation_type",
+                         "request_data",      "response_status", "memory_service_request_id",
+                         "processing_time_ms"};
+  for (int column = 0; column < 7; ++column) {
+    const std::string value = PQgetvalue(rows.get(), 0, column);
+    if (!value.empty()) {
+      fields[names[column]] = value;
+    }
+  }
+  return fields;
+}
+
+std::map<std::string, std::string> wait_for_audit(const memory_stack& stack,
+                                                  const std::string& request_id) {
+  std::optional<std::map<std::string, std::string>> found;
+  REQUIRE(wait_until([&] { return (found = audit_event(stack, request_id)).has_value(); }, 20s));
+  return *found;
+}
+
+}  // namespace
+
+TEST_CASE("memory API: create, poll the job, search with scores, end users apart, delete",
+          "[integration][memory_api]") {
+  memory_stack stack;
+  const auto alice_token = stack.token(alice);
+  const auto bob_token = stack.token(bob);
+  const std::string content =
+      "Alice prefers green tea in the morning and never drinks coffee after noon";
+
+  const auto created =
+      stack.post("/api/v1/memories", alice_token,
+                 json::serialize(json::object{
+                     {"content", content}, {"categories", {"preferences"}}, {"priority", "high"}}));
+  REQUIRE(created.status == 202);
+  CHECK(created.header("content-type") == "application/json");
+  const auto accepted = created.json().as_object();
+  CHECK(text_of(accepted, "status") == "accepted");
+  const auto request_id = text_of(accepted, "request_id");
+  CHECK(request_id == created.header("x-request-id"));
+  CHECK(text_of(accepted, "status_url") == public_base_url + "/api/v1/jobs/" + request_id);
+  CHECK_FALSE(text_of(accepted, "message").empty());
+
+  // Bob, of the same application, cannot see Alice's job: exactly as if it did not exist.
+  check_problem(stack.get("/api/v1/jobs/" + request_id, bob_token), 404);
+  check_problem(stack.get("/api/v1/jobs/no-such-job", alice_token), 404);
+
+  const auto job = stack.finished_job(request_id, alice_token);
+  CHECK(text_of(job, "status") == "succeeded");
+  CHECK(text_of(job, "operation") == "create");
+  CHECK(text_of(job, "request_id") == request_id);
+  CHECK(job.at("attempts").as_int64() == 1);
+  CHECK(job.contains("created_at"));
+  CHECK(job.contains("completed_at"));
+  REQUIRE(job.at("result").as_array().size() == 1);
+  const auto memory_id = text_of(job.at("result").at(0).as_object(), "memory_id");
+  CHECK(stack.bank.calls("add") == 1);
+
+  const auto found =
+      stack.post("/api/v1/search", alice_token,
+                 R"({"query":"green tea","limit":5,"context":{"custom_gpt_id":"g-1"}})");
+  REQUIRE(found.status == 200);
+  const auto answer = found.json().as_object();
+  CHECK(text_of(answer, "status") == "success");
+  CHECK(text_of(answer, "request_id") == found.header("x-request-id"));
+  CHECK(answer.at("total_found").as_int64() == 1);
+  CHECK(answer.at("truncated").as_bool() == false);
+  CHECK(answer.at("processing_time_ms").as_double() >= 0);
+  REQUIRE(answer.at("results").as_array().size() == 1);
+  const auto& hit = answer.at("results").at(0).as_object();
+  CHECK(text_of(hit, "content") == content);
+  CHECK(text_of(hit, "memory_id") == memory_id);
+  CHECK(hit.at("relevance_score").to_number<double>() > 0);
+
+  // Bob's namespace is empty: his search, list and reads never reach Alice's memory.
+  const auto bobs_search = stack.post("/api/v1/search", bob_token, R"({"query":"green tea"})");
+  REQUIRE(bobs_search.status == 200);
+  CHECK(bobs_search.json().at("results").as_array().empty());
+  CHECK(bobs_search.json().at("total_found").as_int64() == 0);
+  const auto bobs_list = stack.get("/api/v1/memories", bob_token);
+  REQUIRE(bobs_list.status == 200);
+  CHECK(bobs_list.json().at("results").as_array().empty());
+  check_problem(stack.get("/api/v1/memories/" + memory_id, bob_token), 404);
+
+  const auto listed = stack.get("/api/v1/memories?limit=1", alice_token);
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.json().at("results").as_array().size() == 1);
+  // A full page: there may be more.
+  CHECK(listed.json().as_object().contains("next_cursor"));
+  const auto read = stack.get("/api/v1/memories/" + memory_id, alice_token);
+  REQUIRE(read.status == 200);
+  CHECK(text_of(read.json().at("memory").as_object(), "content") == content);
+
+  // Bob's delete of Alice's id is accepted as a job, which finds nothing of his to delete.
+  const auto bobs_delete =
+      stack.call(bhttp::verb::delete_, "/api/v1/memories/" + memory_id, bob_token);
+  REQUIRE(bobs_delete.status == 202);
+  const auto bobs_job =
+      stack.finished_job(text_of(bobs_delete.json().as_object(), "request_id"), bob_token);
+  CHECK(text_of(bobs_job, "status") == "failed");
+  CHECK_THAT(text_of(bobs_job, "error"), Contains("not_found"));
+  CHECK(stack.get("/api/v1/memories/" + memory_id, alice_token).status == 200);
+
+  const auto deleted =
+      stack.call(bhttp::verb::delete_, "/api/v1/memories/" + memory_id, alice_token);
+  REQUIRE(deleted.status == 202);
+  CHECK(text_of(deleted.json().as_object(), "status") == "accepted");
+  const auto delete_job =
+      stack.finished_job(text_of(deleted.json().as_object(), "request_id"), alice_token);
+  CHECK(text_of(delete_job, "status") == "succeeded");
+  CHECK(text_of(delete_job, "operation") == "delete");
+  const auto after = stack.post("/api/v1/search", alice_token, R"({"query":"green tea"})");
+  REQUIRE(after.status == 200);
+  CHECK(after.json().at("results").as_array().empty());
+  check_problem(stack.get("/api/v1/memories/" + memory_id, alice_token), 404);
+
+  // Every call left an audit event with its request id, status and sanitised data: the
+  // content only as a short prefix.
+  const auto create_event = wait_for_audit(stack, request_id);
+  CHECK(create_event.at("operation_type") == "create");
+  CHECK(create_event.at("application_id") == stack.application_id);
+  CHECK(create_event.at("end_user_id") == alice);
+  CHECK(create_event.at("response_status") == "202");
+  CHECK(create_event.count("processing_time_ms") == 1);
+  CHECK(create_event.at("request_data").find(content) == std::string::npos);
+  const auto request_data = json::parse(create_event.at("request_data")).as_object();
+  CHECK(request_data.at("content_chars").as_int64() == static_cast<std::int64_t>(content.size()));
+  CHECK(text_of(request_data, "priority") == "high");
+  CHECK_THAT(text_of(request_data, "content_prefix"), Contains("Alice prefers"));
+  const auto search_event = wait_for_audit(stack, found.header("x-request-id"));
+  CHECK(search_event.at("operation_type") == "search");
+  CHECK(search_event.at("response_status") == "200");
+  CHECK(search_event.count("memory_service_request_id") == 1);
+  const auto refused_event = wait_for_audit(stack, bobs_delete.header("x-request-id"));
+  CHECK(refused_event.at("operation_type") == "delete");
+  CHECK(refused_event.at("end_user_id") == bob);
+}
+
+TEST_CASE("memory API: idempotency keys in the header or the body, per end user",
+          "[integration][memory_api]") {
+  memory_stack stack({}, false);
+  const auto alice_token = stack.token(alice);
+  const auto bob_token = stack.token(bob);
+  const std::string body = R"({"content":"likes jasmine tea"})";
+
+  const auto first =
+      stack.post("/api/v1/memories", alice_token, body, {{"Idempotency-Key", "k-1"}});
+  REQUIRE(first.status == 202);
+  const auto first_id = text_of(first.json().as_object(), "request_id");
+  const auto again =
+      stack.post("/api/v1/memories", alice_token, body, {{"Idempotency-Key", "k-1"}});
+  REQUIRE(again.status == 202);
+  CHECK(text_of(again.json().as_object(), "request_id") == first_id);
+  CHECK(again.header("x-request-id") != first_id);
+  // The body's idempotency_key is the same key (a GPT cannot send headers).
+  const auto in_body = stack.post("/api/v1/memories", alice_token,
+                                  R"({"content":"likes jasmine tea","idempotency_key":"k-1"})");
+  REQUIRE(in_body.status == 202);
+  CHECK(text_of(in_body.json().as_object(), "request_id") == first_id);
+  // Only one job was queued for the three calls.
+  CHECK(redis_commands(stack.redis.port()).run({"XLEN", "{gpt-adapter}:jobs"}).as_integer() == 1);
+
+  const auto conflict = stack.post("/api/v1/memories", alice_token,
+                                   R"({"content":"likes oolong","idempotency_key":"k-1"})");
+  const auto problem = check_problem(conflict, 422);
+  CHECK(pointers(problem) == std::set<std::string>{"#/idempotency_key"});
+  const auto header_conflict =
+      stack.post("/api/v1/memories", alice_token, R"({"content":"likes oolong"})",
+                 {{"Idempotency-Key", "k-1"}});
+  CHECK(pointers(check_problem(header_conflict, 422)) == std::set<std::string>{"Idempotency-Key"});
+
+  // Bob's k-1 is his own key.
+  const auto bobs = stack.post("/api/v1/memories", bob_token, body, {{"Idempotency-Key", "k-1"}});
+  REQUIRE(bobs.status == 202);
+  CHECK(text_of(bobs.json().as_object(), "request_id") != first_id);
+
+  // Remembered for 24 hours.
+  const auto ttl = redis_commands(stack.redis.port())
+                       .run({"PTTL", "{gpt-adapter}:idempotency:" + stack.application_id + ":" +
+                                         alice + ":" + auth::sha256_hex("k-1")})
+                       .as_integer();
+  CHECK(ttl > 23LL * 3600 * 1000);
+  CHECK(ttl <= 24LL * 3600 * 1000);
+
+  // A caller's own X-Request-ID names one request only.
+  const auto own = stack.post("/api/v1/memories", alice_token, R"({"content":"a"})",
+                              {{"X-Request-ID", "caller-chosen-1"}});
+  REQUIRE(own.status == 202);
+  CHECK(text_of(own.json().as_object(), "request_id") == "caller-chosen-1");
+  check_problem(stack.post("/api/v1/memories", bob_token, R"({"content":"b"})",
+                           {{"X-Request-ID", "caller-chosen-1"}}),
+                409);
+  check_problem(stack.get("/api/v1/jobs/caller-chosen-1", bob_token), 404);
+  CHECK(stack.get("/api/v1/jobs/caller-chosen-1", alice_token).status == 200);
+}
+
+TEST_CASE("memory API: malformed, mistyped and invalid requests, scopes and credentials",
+          "[integration][memory_api]") {
+  memory_stack stack({}, false);
+  const auto token = stack.token(alice);
+
+  const auto malformed = stack.post("/api/v1/search", token, R"({"query": "tea")");
+  check_problem(malformed, 400);
+  const auto not_json =
+      stack.post("/api/v1/search", token, R"({"query":"tea"})", {{"Content-Type", "text/plain"}});
+  check_problem(not_json, 415);
+  const auto invalid = stack.post("/api/v1/search", token,
+                                  R"({"limit":0,"filters":{"date_range":{"start":"yesterday"}}})");
+  const auto problem = check_problem(invalid, 422);
+  CHECK(pointers(problem) ==
+        std::set<std::string>{"#/query", "#/limit", "#/filters/date_range/start"});
+  CHECK(text_of(problem, "instance") == "/api/v1/search");
+  check_problem(stack.post("/api/v1/memories", token, R"({"content":""})"), 422);
+  check_problem(stack.post("/api/v1/memories", token, R"(["content"])"), 422);
+  check_problem(stack.call(bhttp::verb::put, "/api/v1/memories/m-1", token, R"({"metadata":{}})"),
+                422);
+  check_problem(stack.get("/api/v1/memories?limit=500", token), 422);
+  check_problem(stack.get("/api/v1/memories?cursor=not-a-cursor", token), 422);
+
+  // memories:read cannot write; no credential at all is 401. Nothing reached the queue.
+  const auto reader = stack.token(alice, {"memories:read"});
+  const auto forbidden = stack.post("/api/v1/memories", reader, R"({"content":"x"})");
+  check_problem(forbidden, 403);
+  CHECK_THAT(forbidden.header("www-authenticate"), Contains("insufficient_scope"));
+  check_problem(stack.call(bhttp::verb::delete_, "/api/v1/memories/m-1", reader), 403);
+  const auto writer = stack.token(alice, {"memories:write"});
+  check_problem(stack.post("/api/v1/search", writer, R"({"query":"tea"})"), 403);
+  const auto anonymous =
+      http_request(stack.api->port(), {.method = bhttp::verb::post,
+                                       .target = "/api/v1/search",
+                                       .body = R"({"query":"tea"})",
+                                       .headers = {{"Content-Type", "application/json"}}});
+  check_problem(anonymous, 401);
+  CHECK(redis_commands(stack.redis.port()).run({"XLEN", "{gpt-adapter}:jobs"}).as_integer() == 0);
+  const auto refused = wait_for_audit(stack, invalid.header("x-request-id"));
+  CHECK(refused.at("operation_type") == "search");
+  CHECK(refused.at("response_status") == "422");
+}
+
+TEST_CASE("memory API: a slow Memory Bank makes search answer 202 pending, then the job finishes",
+          "[integration][memory_api]") {
+  memory_stack stack(std::map<std::string, std::string>{{"SEARCH_WAIT_TIMEOUT_MS", "300"}});
+  const auto token = stack.token(alice);
+  stack.bank.set_faults({{"latency_ms", 1500}});
+  const auto started = std::chrono::steady_clock::now();
+  const auto reply = stack.post("/api/v1/search", token, R"({"query":"anything"})");
+  const auto waited = std::chrono::steady_clock::now() - started;
+  REQUIRE(reply.status == 202);
+  CHECK(waited < 1400ms);
+  CHECK(waited >= 300ms);
+  const auto pending = reply.json().as_object();
+  CHECK(text_of(pending, "status") == "pending");
+  const auto request_id = text_of(pending, "request_id");
+  CHECK(request_id == reply.header("x-request-id"));
+  CHECK(text_of(pending, "status_url") == public_base_url + "/api/v1/jobs/" + request_id);
+  const auto job = stack.finished_job(request_id, token);
+  CHECK(text_of(job, "status") == "succeeded");
+  CHECK(text_of(job, "operation") == "search");
+  CHECK(job.at("result").as_array().empty());
+}
+
+TEST_CASE("memory API: while the Memory Bank circuit is open, search answers 503 Retry-After",
+          "[integration][memory_api]") {
+  memory_stack stack({{"SEARCH_WAIT_TIMEOUT_MS", "1500"}, {"MEMORY_BANK_BREAKER_OPEN_MS", "30000"}},
+                     false);
+  // The worker's breaker opens at the first failure and stays open beyond the test.
+  stack.worker =
+      std::make_unique<service_process>(worker_binary,
+                                        stack.environment({{"MEMORY_BANK_BREAKER_FAILURES", "1"},
+                                                           {"MEMORY_BANK_BREAKER_OPEN_MS", "30000"},
+                                                           {"MEMORY_BANK_READ_RETRIES", "0"},
+                                                           {"JOB_RETRY_BASE_DELAY_MS", "10"}}),
+                                        "WORKER_OPS_PORT");
+  REQUIRE(stack.worker->wait_healthy(30s));
+  stack.bank.set_faults({{"down", true}});
+  const auto token = stack.token(alice);
+  const auto reply = stack.post("/api/v1/search", token, R"({"query":"tea"})");
+  const auto problem = check_problem(reply, 503);
+  CHECK(reply.header("retry-after") == "30");
+  CHECK_THAT(text_of(problem, "detail"), Contains("unavailable"));
+  // The job is kept: it runs once the Memory Bank is back and the breaker lets a trial through.
+  const auto job = stack.get("/api/v1/jobs/" + reply.header("x-request-id"), token);
+  REQUIRE(job.status == 200);
+  CHECK(text_of(job.json().as_object(), "status") == "queued");
+}
+
+TEST_CASE("memory API: /openapi.json lists exactly the protected routes and imports into GPTs",
+          "[integration][memory_api]") {
+  memory_stack stack({}, false);
+  const auto reply = http_get(stack.api->port(), "/openapi.json");
+  REQUIRE(reply.status == 200);
+  CHECK(reply.header("content-type") == "application/json");
+  const auto document = reply.json().as_object();
+  CHECK(openapi_violations(document).empty());
+  CHECK(api::openapi::gpt_action_violations(document).empty());
+  CHECK(text_of(document, "openapi") == "3.1.0");
+  CHECK(text_of(document.at("servers").at(0).as_object(), "url") == public_base_url);
+
+  // The routes the API registers, from the same code the binary runs, against the served paths.
+  std::set<std::tuple<std::string, std::string, std::string>> registered;
+  {
+    metrics::registry registry;
+    io_threads io(1);
+    config::common_settings common;
+    common.database.url = stack.postgres.runtime_url();
+    common.database.pool_min = 0;
+    common.database.pool_max = 1;
+    common.redis.url = stack.redis.url();
+    auto dependencies = service::start_dependencies(io.context().get_executor(), common);
+    const auto authorization = api::request_auth::request_authorization::create(
+        io.context().get_executor(), {}, stack.keys, token_settings, dependencies,
+        redis::parse_url(stack.redis.url()), registry);
+    http::router routes;
+    api::request_auth::add_me_route(*authorization, routes);
+    api::memory::add_memory_routes(
+        *authorization, routes,
+        {.redis = dependencies.redis,
+         .waiter = queue::completion_waiter::create(
+             io.context().get_executor(), redis::parse_url(stack.redis.url()), dependencies.redis),
+         .audit = std::make_shared<audit::audit_log>(dependencies.redis, registry),
+         .settings = {},
+         .public_base_url = public_base_url,
+         .metrics = registry});
+    for (const auto& route : authorization->requirements()) {
+      std::string method(bhttp::to_string(route.method));
+      std::transform(method.begin(), method.end(), method.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      registered.emplace(method, route.pattern, route.required_scope.value_or(""));
+    }
+    dependencies.stop();
+  }
+  std::set<std::tuple<std::string, std::string, std::string>> documented;
+  for (const auto& [path, item] : document.at("paths").as_object()) {
+    for (const auto& [method, operation] : item.as_object()) {
+      std::string scope;
+      for (const auto& requirement : operation.at("security").as_array()) {
+        if (const auto* oauth = requirement.as_object().if_contains("oauth2");
+            oauth && !oauth->as_array().empty()) {
+          scope = oauth->as_array().at(0).as_string();
+        }
+      }
+      documented.emplace(std::string(method), std::string(path), scope);
+    }
+  }
+  CHECK(registered.size() == 8);
+  CHECK(documented == registered);
+
+  // Every documented operation is really served behind authentication.
+  for (const auto& [method, path, scope] : documented) {
+    std::string target = path;
+    if (const auto brace = target.find('{'); brace != std::string::npos) {
+      target = target.substr(0, brace) + "x";
+    }
+    const auto verb = bhttp::string_to_verb([&] {
+      std::string upper = method;
+      std::transform(upper.begin(), upper.end(), upper.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      return upper;
+    }());
+    INFO(method << " " << target);
+    CHECK(http_request(stack.api->port(), {.method = verb, .target = target}).status == 401);
+  }
+
+  const auto page = http_get(stack.api->port(), "/docs");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.header("content-type"), Contains("text/html"));
+  CHECK_THAT(page.header("content-security-policy"), Contains("default-src 'none'"));
+  CHECK(page.body.find("<script") == std::string::npos);
+  for (const auto& operation : api::memory::api_operations()) {
+    CHECK_THAT(page.body, Contains(operation.operation_id));
+  }
+}
