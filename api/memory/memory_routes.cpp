@@ -125,8 +125,8 @@ bool is_json_media_type(std::string_view content_type) {
 json::value json_body(const http::request_context& context) {
   const auto content_type = context.message[bhttp::field::content_type];
   if (!is_json_media_type(content_type)) {
-    refuse(bhttp::status::unsupported_media_type, "Send the body as application/json.",
-           {{"Accept", "application/json"}});
+    refuse(bhttp::status::unsupported_media_type,
+           "Send the body as application/json (Content-Type: application/json).");
   }
   boost::system::error_code error;
   auto body = json::parse(context.message.body(), error);
