@@ -577,6 +577,8 @@ void start_jobs(service::http_service& service, const worker_settings& settings)
   auto runner = job_runner::create(executor, settings.jobs, std::move(reader_options),
                                    service.dependencies().redis, memory_bank, service.metrics());
   runner->start();
+  // Not ready while the Memory Bank's circuit is open: jobs are being delayed, not run.
+  service.add_readiness_check(memory_bank->readiness_check());
   service.on_stop([runner, memory_bank]() -> net::awaitable<void> {
     co_await runner->stop();
     memory_bank->stop();

@@ -17,6 +17,7 @@
 #include "common/redis/client.hpp"
 #include "common/redis/stream_reply.hpp"
 #include "common/redis/url.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/io_threads.hpp"
 #include "tests/support/memory_bank_dev.hpp"
 #include "tests/support/postgres_queries.hpp"
@@ -281,9 +282,21 @@ TEST_CASE("worker delays jobs while the circuit is open without burning attempts
                                     {"JOB_RETRY_BASE_DELAY_MS", "20"},
                                     {"MEMORY_BANK_BREAKER_FAILURES", "1"},
                                     {"MEMORY_BANK_BREAKER_OPEN_MS", "1500"}});
+  CHECK(http_get(worker->port(), "/health/ready").status == 200);
   stack.enqueue("req-breaker");
+  // While the circuit is open the worker reports itself not ready, naming the Memory Bank.
+  http_reply not_ready;
+  REQUIRE(wait_until(
+      [&] {
+        not_ready = http_get(worker->port(), "/health/ready");
+        return not_ready.status == 503;
+      },
+      20s));
+  CHECK(not_ready.json().at("dependencies").at("memory_bank") == "unavailable");
+  CHECK(not_ready.json().at("dependencies").at("redis") == "ok");
   REQUIRE(wait_until([&] { return stack.has_status("req-breaker", queue::job_status::succeeded); },
                      20s));
+  CHECK(wait_until([&] { return http_get(worker->port(), "/health/ready").status == 200; }, 10s));
   // Attempt 1 failed and opened the circuit; attempt 2 met the open circuit and waited for the
   // trial instead of counting (with 2 attempts allowed, a counted wait would have killed it).
   CHECK(stack.record("req-breaker")->attempts == 2);
