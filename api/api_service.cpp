@@ -23,6 +23,7 @@ namespace gpt_adapter::api {
 int run_api_service() {
   const auto started = std::chrono::steady_clock::now();
   const auto settings = read_api_settings(config::process_env_reader());
+  const auto memory_settings = memory::read_memory_settings(config::process_env_reader());
   logging::init("gpt-adapter-api", settings.common.logging.level, settings.common.logging.format);
   if (settings.signing.ephemeral) {
     logging::warn(
@@ -55,7 +56,6 @@ int run_api_service() {
                                          .redis = api.dependencies().redis,
                                          .audit = audit_log,
                                          .metrics = api.metrics()});
-  const auto memory_settings = memory::read_memory_settings(config::process_env_reader());
   const auto waiter = queue::completion_waiter::create(api.context().get_executor(), redis_options,
                                                        api.dependencies().redis);
   memory::add_memory_routes(*authorization, api.routes(),

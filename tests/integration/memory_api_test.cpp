@@ -582,3 +582,16 @@ TEST_CASE("memory API: /openapi.json lists exactly the protected routes and impo
     CHECK_THAT(page.body, Contains(operation.operation_id));
   }
 }
+
+TEST_CASE("memory API: a search wait of 45 s or more stops the API at start-up",
+          "[integration][memory_api]") {
+  postgres_server postgres;
+  redis_server redis;
+  auto environment = service_environment(postgres, redis);
+  environment["SEARCH_WAIT_TIMEOUT_MS"] = "45000";
+  service_process api(api_binary, environment, "API_PORT");
+  const auto status = api.process().wait_exit(20s);
+  REQUIRE(status.has_value());
+  CHECK(*status != 0);
+  CHECK_THAT(api.output(), Contains("SEARCH_WAIT_TIMEOUT_MS"));
+}
