@@ -1,3 +1,5 @@
+#include "tests/support/admin_cli.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -23,39 +25,10 @@ namespace json = boost::json;
 
 namespace {
 
-struct cli_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string file_contents(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
-
-// Runs the real gpt-adapter-admin with exactly `environment` for its configuration: the
-// variables it reads are removed from ours first, and no .env file is found.
-cli_result run_admin(const std::vector<std::string>& args,
-                     std::map<std::string, std::string> environment) {
-  temp_dir dir("admin-cli");
-  const auto out_path = dir.path() / "stdout";
-  const auto err_path = dir.path() / "stderr";
-  environment["GPT_ADAPTER_ENV_FILE"] = (dir.path() / "absent.env").string();
-  // The shell keeps stderr apart from stdout, so --json output can be parsed on its own.
-  std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$@\" 2>\"$0\"", err_path.string(),
-                                built_binary("tools/gpt-adapter-admin").string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  child_process process({.argv = argv,
-                         .environment = std::move(environment),
-                         .unset_environment = {"DATABASE_URL", "DATABASE_ADMIN_URL", "REDIS_URL",
-                                               "LOG_LEVEL", "LOG_FORMAT"},
-                         .output_file = out_path});
-  const auto status = process.wait_exit(120s);
-  REQUIRE(status);
-  cli_result result{*status, file_contents(out_path), file_contents(err_path)};
+// Runs the real gpt-adapter-admin (see run_admin_cli), showing its output when a check fails.
+admin_cli_result run_admin(const std::vector<std::string>& args,
+                           std::map<std::string, std::string> environment) {
+  auto result = run_admin_cli(args, std::move(environment));
   UNSCOPED_INFO("gpt-adapter-admin exited " << result.status << "\nstdout:\n"
                                             << result.out << "\nstderr:\n"
                                             << result.err);
@@ -143,7 +116,9 @@ struct admin_fixture {
 
   admin_fixture() { REQUIRE(run({"migrate", "up"}).status == 0); }
 
-  cli_result run(const std::vector<std::string>& args) { return run_admin(args, environment); }
+  admin_cli_result run(const std::vector<std::string>& args) {
+    return run_admin(args, environment);
+  }
 
   json::object create(const std::vector<std::string>& extra_args) {
     std::vector<std::string> args{"app", "create", "--json"};

@@ -18,6 +18,7 @@
 #include "common/auth/secret_hash.hpp"
 #include "common/auth/signing_key.hpp"
 #include "common/text/percent_encoding.hpp"
+#include "tests/support/admin_cli.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/prometheus_text.hpp"
 #include "tests/support/services.hpp"
@@ -97,45 +98,11 @@ json::object jwt_header(const std::string& token) {
   return json::parse(*header).as_object();
 }
 
-struct cli_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string file_contents(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
-
 // Runs the real gpt-adapter-admin; `stdin_text`, when given, is piped to its standard input.
-cli_result run_admin(const std::vector<std::string>& args,
-                     std::map<std::string, std::string> environment,
-                     std::optional<std::string> stdin_text = std::nullopt) {
-  temp_dir dir("oauth-admin");
-  const auto out_path = dir.path() / "stdout";
-  const auto err_path = dir.path() / "stderr";
-  environment["GPT_ADAPTER_ENV_FILE"] = (dir.path() / "absent.env").string();
-  std::string script = "exec \"$@\" 2>\"$0\"";
-  if (stdin_text) {
-    environment["ADMIN_TEST_STDIN"] = *stdin_text;
-    script = "printf '%s\\n' \"$ADMIN_TEST_STDIN\" | \"$@\" 2>\"$0\"";
-  } else {
-    script = "exec \"$@\" 2>\"$0\" </dev/null";
-  }
-  std::vector<std::string> argv{"/bin/sh", "-c", script, err_path.string(),
-                                built_binary("tools/gpt-adapter-admin").string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  child_process process({.argv = argv,
-                         .environment = std::move(environment),
-                         .unset_environment = {"DATABASE_URL", "DATABASE_ADMIN_URL", "REDIS_URL",
-                                               "LOG_LEVEL", "LOG_FORMAT"},
-                         .output_file = out_path});
-  const auto status = process.wait_exit(120s);
-  REQUIRE(status);
-  cli_result result{*status, file_contents(out_path), file_contents(err_path)};
+admin_cli_result run_admin(const std::vector<std::string>& args,
+                           std::map<std::string, std::string> environment,
+                           std::optional<std::string> stdin_text = std::nullopt) {
+  auto result = run_admin_cli(args, std::move(environment), std::move(stdin_text));
   UNSCOPED_INFO("gpt-adapter-admin " << (args.empty() ? "" : args[0]) << " exited " << result.status
                                      << "\nstdout:\n"
                                      << result.out << "\nstderr:\n"
@@ -230,7 +197,7 @@ class oauth_fixture {
         {.argv = {"/usr/lib/postgresql/15/bin/psql", database.owner_url(), "-At", "-c", sql},
          .output_file = out});
     REQUIRE(psql.wait_exit(30s) == 0);
-    auto result = file_contents(out);
+    auto result = psql.output();
     while (!result.empty() && (result.back() == '\n' || result.back() == '\r')) {
       result.pop_back();
     }

@@ -19,12 +19,18 @@ std::string file_contents(const std::filesystem::path& path) {
 }  // namespace
 
 admin_cli_result run_admin_cli(const std::vector<std::string>& args,
-                               std::map<std::string, std::string> environment) {
+                               std::map<std::string, std::string> environment,
+                               std::optional<std::string> stdin_text) {
   temp_dir dir("admin-cli");
   const auto out_path = dir.path() / "stdout";
   const auto err_path = dir.path() / "stderr";
   environment["GPT_ADAPTER_ENV_FILE"] = (dir.path() / "absent.env").string();
-  std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$@\" 2>\"$0\"", err_path.string(),
+  std::string script = "exec \"$@\" 2>\"$0\" </dev/null";
+  if (stdin_text) {
+    environment["ADMIN_TEST_STDIN"] = *stdin_text;
+    script = "printf '%s\\n' \"$ADMIN_TEST_STDIN\" | \"$@\" 2>\"$0\"";
+  }
+  std::vector<std::string> argv{"/bin/sh", "-c", script, err_path.string(),
                                 built_binary("tools/gpt-adapter-admin").string()};
   argv.insert(argv.end(), args.begin(), args.end());
   child_process process({.argv = argv,
