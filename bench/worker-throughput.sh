@@ -69,4 +69,4 @@ echo "1 worker:  $(run_with_workers 1)"
 echo "2 workers: $(run_with_workers 2)"
 redis-cli -p "$redis_port" FLUSHALL >/dev/null
 echo "redis-benchmark XADD (50 clients, no pipelining):"
-redis-benchmark -p "$redis_port" -q -c 50 -n 200000 XADD bench:stream '*' field value
+redis-benchmark -p "$redis_port" -q -c 50 -n 200000 XADD bench:stream '*' field value | tr '\r' '\n' | tail -n 1

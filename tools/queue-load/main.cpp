@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include "common/auth/secret_hash.hpp"
+#include "common/logging/logger.hpp"
 #include "common/queue/job_store.hpp"
 #include "common/queue/keys.hpp"
 #include "common/queue/timestamp.hpp"
@@ -152,6 +153,9 @@ int main(int argc, char** argv) {
     std::cerr << "JOBS and IN_FLIGHT must be positive\n";
     return 64;
   }
+  // Only the figures go to stdout: the client's connection notices are not wanted there.
+  gpt_adapter::logging::init("gpt-adapter-queue-load", spdlog::level::warn,
+                             gpt_adapter::logging::output_format::json);
   net::io_context context;
   auto client = redis::client::create(context.get_executor(), redis::parse_url(argv[1]));
   client->start();
