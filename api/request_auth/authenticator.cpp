@@ -98,6 +98,24 @@ asio::awaitable<outcome> authenticator::authenticate(const http::request& messag
   co_return std::move(*result);
 }
 
+asio::awaitable<bool> authenticator::revoked(const caller_identity& caller) {
+  if (!revoked_ || caller.credential != credential_kind::access_token) {
+    co_return false;
+  }
+  // The deny-list lives in Redis. Without it a revoked token passes until it expires (an hour
+  // at most by default), which beats refusing every caller while Redis is down.
+  bool listed = false;
+  try {
+    listed = co_await revoked_(caller.credential_id);
+  } catch (const redis::error&) {
+    revocation_check_failures_.inc();
+  }
+  if (listed) {
+    count_failure("revoked");
+  }
+  co_return listed;
+}
+
 asio::awaitable<outcome> authenticator::authenticate_token(std::string_view token) {
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -118,20 +136,6 @@ asio::awaitable<outcome> authenticator::authenticate_token(std::string_view toke
           auth::check_application_state(claims, application->status, application->token_version)) {
     co_return authentication_failure{.reason = std::string(auth::token_error_name(refused->error)),
                                      .description = token_description(refused->error)};
-  }
-  if (revoked_) {
-    // The deny-list lives in Redis. Without it a revoked token passes until it expires (an hour
-    // at most by default), which beats refusing every caller while Redis is down.
-    bool revoked = false;
-    try {
-      revoked = co_await revoked_(claims.token_id);
-    } catch (const redis::error&) {
-      revocation_check_failures_.inc();
-    }
-    if (revoked) {
-      co_return authentication_failure{.reason = "revoked",
-                                       .description = "The access token was revoked."};
-    }
   }
   caller_identity caller{.application_id = application->id,
                          .client_id = application->client_id,

@@ -58,7 +58,8 @@ using token_revocation_check = std::function<boost::asio::awaitable<bool>(std::s
 // Verifies `Authorization: Bearer <credential>`, which is either an access token (a JWT issued by
 // this server's token endpoint) or an API key (auth::api_key_prefix). Tokens are checked by
 // auth::verify_access_token and then against the application's cached state (disabled,
-// outdated token version) and, when a revocation check is set, the deny-list of revoked tokens.
+// outdated token version). The deny-list of revoked tokens is a separate step, revoked(), so
+// that the caller can overlap its Redis round trip with the rate limiter's.
 class authenticator {
  public:
   authenticator(const auth::key_set& keys, const auth::access_token_settings& token_settings,
@@ -71,6 +72,11 @@ class authenticator {
   // database is needed (a cache miss) and fails.
   boost::asio::awaitable<auth::value_or_error<caller_identity, authentication_failure>>
   authenticate(const http::request& message);
+
+  // Whether an authenticated caller's access token is on the deny-list (never for API keys,
+  // whose revocation reaches the cache directly). Never throws: when Redis cannot say, the token
+  // is accepted and the failure counted. Counts a "revoked" failure when it is.
+  boost::asio::awaitable<bool> revoked(const caller_identity& caller);
 
   // Counts a failure decided elsewhere (insufficient_scope) under the same metric.
   void count_failure(std::string_view reason);

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 #include "api/request_auth/bearer_challenge.hpp"
 #include "common/auth/application_invalidation.hpp"
 #include "common/logging/logger.hpp"
@@ -9,6 +11,8 @@
 
 namespace gpt_adapter::api::request_auth {
 namespace {
+
+using namespace boost::asio::experimental::awaitable_operators;
 
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
@@ -133,8 +137,17 @@ asio::awaitable<http::response> request_authorization::guard(const route_require
   }
   const auto& caller = authenticated->value();
 
-  const auto decision =
-      co_await limiter_.check(caller.application_id, caller.rate_limit_per_minute);
+  // Both are Redis round trips on the one pipelined connection: issued together they cost one.
+  const auto [revoked, decision] =
+      co_await (authenticator_.revoked(caller) &&
+                limiter_.check(caller.application_id, caller.rate_limit_per_minute));
+  if (revoked) {
+    const std::string description = "The access token was revoked.";
+    refuse({.status = bhttp::status::unauthorized,
+            .detail = description,
+            .headers = {{"WWW-Authenticate",
+                         bearer_challenge(settings_.realm, "invalid_token", description)}}});
+  }
   if (!decision) {
     refuse({.status = bhttp::status::service_unavailable,
             .detail = "Rate limiting is unavailable, so requests are refused; retry shortly.",

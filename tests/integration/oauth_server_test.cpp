@@ -728,8 +728,20 @@ TEST_CASE("OAuth: revocation and introspection", "[integration][oauth]") {
                             {{"Authorization", basic(client.client_id, client.secret)}});
   const auto cc_access = json_text(cc.json().as_object(), "access_token");
   CHECK(fixture.introspect(client, cc_access).at("active").as_bool());
+  const auto me = [&](const std::string& token) {
+    return http_request(fixture.port(), {.method = bhttp::verb::get,
+                                         .target = "/api/v1/me",
+                                         .headers = {{"Authorization", "Bearer " + token}}});
+  };
+  CHECK(me(cc_access).status == 200);
   CHECK(revoke(client, cc_access).status == 200);
   CHECK_FALSE(fixture.introspect(client, cc_access).at("active").as_bool());
+  // Every API route refuses it from now on, on every replica (the deny-list is in Redis).
+  const auto after_revocation = me(cc_access);
+  CHECK(after_revocation.status == 401);
+  CHECK_THAT(after_revocation.header("www-authenticate"),
+             Contains("invalid_token") && Contains("revoked"));
+  CHECK(me(access).status == 401);  // revoked with its refresh token's family
   CHECK(fixture.value("SELECT 1") == "1");
 
   // Unknown tokens are fine (RFC 7009 §2.2); unauthenticated callers are not.
