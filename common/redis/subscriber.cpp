@@ -253,14 +253,17 @@ boost::asio::awaitable<void> subscriber::listen_once() {
           on_message_(next->elements[1].text, next->elements[2].text);
       } else if (kind == "subscribe") {
         if (++confirmed == settings_.channels.size()) {
-          subscribed_.store(true);
-          if (ever_subscribed_)
+          if (ever_subscribed_) {
             resubscriptions_.fetch_add(1);
+          }
           ever_subscribed_ = true;
           logging::info("redis subscription established",
                         {{"channels", static_cast<std::int64_t>(settings_.channels.size())}});
-          if (on_subscribed_)
+          // The listener refreshes first: whoever sees subscribed() may rely on that.
+          if (on_subscribed_) {
             on_subscribed_();
+          }
+          subscribed_.store(true);
         }
       } else if (kind == "pong") {
         ping_outstanding = false;

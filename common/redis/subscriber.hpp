@@ -55,7 +55,7 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
   // processed it. Idempotent; safe from any thread.
   void stop();
 
-  // Whether every channel is currently subscribed. Thread-safe.
+  // Whether every channel is currently subscribed (set once on_subscribed has run). Thread-safe.
   bool subscribed() const { return subscribed_.load(); }
   // Times a subscription was established again after a previous one was lost. Thread-safe.
   std::uint64_t resubscriptions() const { return resubscriptions_.load(); }
