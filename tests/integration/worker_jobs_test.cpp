@@ -17,6 +17,7 @@
 #include "common/redis/client.hpp"
 #include "common/redis/stream_reply.hpp"
 #include "common/redis/url.hpp"
+#include "tests/support/admin_cli.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/io_threads.hpp"
 #include "tests/support/memory_bank_dev.hpp"
@@ -252,6 +253,18 @@ TEST_CASE("worker dead-letters what cannot succeed, without retrying",
   CHECK(*field(dead[1], "request_id") == "req-invalid");
   CHECK(field(dead[1], "last_error")->find("content") != std::string::npos);
   REQUIRE(wait_until([&] { return stack.history_rows("req-rejected", "dead") == 1; }, 20s));
+
+  // Once the cause is gone, an operator's replay runs the job again and it succeeds.
+  const auto replayed = run_admin_cli(
+      {"dlq", "replay", dead[0].id},
+      {{"DATABASE_URL", stack.database.owner_url()}, {"REDIS_URL", stack.redis.url()}});
+  REQUIRE(replayed.status == 0);
+  REQUIRE(wait_until([&] { return stack.has_status("req-rejected", queue::job_status::succeeded); },
+                     20s));
+  CHECK(stack.record("req-rejected")->attempts == 1);
+  CHECK(stack.bank.calls("add") == 2);
+  CHECK(stack.dead_letters().size() == 1);
+  CHECK(wait_until([&] { return stack.history_rows("req-rejected", "succeeded") == 1; }, 20s));
 }
 
 TEST_CASE("worker dead-letters a job whose attempts are exhausted", "[integration][worker][jobs]") {
