@@ -8,7 +8,9 @@ root=$(pwd)
 
 bash scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --parallel "$(nproc)"
+# Only what runs here: the tests are built by the second README command.
+cmake --build --preset release --parallel "$(nproc)" \
+  --target gpt-adapter-api gpt-adapter-worker gpt-adapter-admin memory-bank-dev
 bin="$root/build/release"
 
 state="$root/.local/stack"
@@ -95,11 +97,18 @@ cat <<MSG
     client_id      $CLIENT_ID
     client_secret  $CLIENT_SECRET
 
-  Try it:
-    curl -s $base/health
-    curl -s $base/health/ready
-    curl -s $base/metrics | head -20
-    $bin/tools/gpt-adapter-admin app list    # with DATABASE_URL=$owner_url
+  Try it: a token for the demo application, then store a memory and find it again.
+    TOKEN=\$(curl -s -u '$CLIENT_ID:$CLIENT_SECRET' -d grant_type=client_credentials \\
+      $base/oauth/token | sed -n 's/.*"access_token":"\\([^"]*\\)".*/\\1/p')
+    curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
+      -d '{"content":"The user prefers green tea."}' $base/api/v1/memories
+    curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
+      -d '{"query":"which tea does the user like"}' $base/api/v1/search
+
+  For the GPT editor: import $base/openapi.json (readable at $base/docs);
+  OAuth authorization URL $base/oauth/authorize, token URL $base/oauth/token
+  (end users: $bin/tools/gpt-adapter-admin user create --username NAME, with DATABASE_URL=$owner_url).
+  Health and metrics: $base/health/ready, $base/metrics
 
   Press Ctrl-C to stop everything.
 MSG
