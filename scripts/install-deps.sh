@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev libpq-dev libhiredis-dev
   libspdlog-dev libcpp-jwt-dev catch2
   postgresql redis-server
-  wrk clang-format clang-tidy yamllint shellcheck
+  wrk jq clang-format clang-tidy yamllint shellcheck
 )
 
 missing=()
