@@ -22,23 +22,9 @@ fi
 cmake --build "$bin" --parallel "$(nproc)" \
   --target gpt-adapter-api gpt-adapter-admin gpt-adapter-worker memory-bank-dev >/dev/null
 
-work=$(mktemp -d /tmp/gpt-adapter-bench-XXXXXX)
-chmod 755 "$work"
 # shellcheck source=scripts/lib/local-servers.sh
 . scripts/lib/local-servers.sh
-finish() {
-  stop_started
-  rm -rf "$work"
-}
-trap finish EXIT
-
-pg_port=$(free_port)
-start_postgres "$work/postgres" "$pg_port" "$work/postgres.log"
-redis_port=$(free_port)
-start_redis "$work/redis" "$redis_port" "$work/redis.log"
-owner_url="postgresql://postgres@127.0.0.1:$pg_port/gpt_adapter"
-DATABASE_URL=$owner_url "$bin/tools/gpt-adapter-admin" migrate up >/dev/null
-psql_owner "$pg_port" gpt_adapter -c "GRANT gpt_adapter_runtime TO gpt_adapter_app" >/dev/null
+start_scratch_databases "$bin"
 
 app_json=$(DATABASE_URL=$owner_url REDIS_URL="redis://127.0.0.1:$redis_port/0" \
   "$bin/tools/gpt-adapter-admin" app create --name bench --json 2>/dev/null)

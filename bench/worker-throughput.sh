@@ -17,23 +17,9 @@ fi
 cmake --build "$bin" --target gpt-adapter-worker gpt-adapter-admin memory-bank-dev \
   gpt-adapter-queue-load >/dev/null
 
-work=$(mktemp -d /tmp/gpt-adapter-bench-XXXXXX)
-chmod 755 "$work"
 # shellcheck source=scripts/lib/local-servers.sh
 . scripts/lib/local-servers.sh
-finish() {
-  stop_started
-  rm -rf "$work"
-}
-trap finish EXIT
-
-pg_port=$(free_port)
-start_postgres "$work/postgres" "$pg_port" "$work/postgres.log"
-redis_port=$(free_port)
-start_redis "$work/redis" "$redis_port" "$work/redis.log"
-DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/gpt_adapter" \
-  "$bin/tools/gpt-adapter-admin" migrate up >/dev/null
-psql_owner "$pg_port" gpt_adapter -c "GRANT gpt_adapter_runtime TO gpt_adapter_app" >/dev/null
+start_scratch_databases "$bin"
 app_db_password=$(cat "$work/app-db-password")
 export DATABASE_URL="postgresql://gpt_adapter_app:$app_db_password@127.0.0.1:$pg_port/gpt_adapter"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"

@@ -94,3 +94,21 @@ start_redis() {
   started_pids+=($!)
   wait_for Redis redis-cli -p "$port" ping
 }
+
+# start_scratch_databases BIN: a private PostgreSQL and Redis on free ports in a temporary folder
+# ($work), the schema migrated with BIN's admin tool and the runtime role granted. Everything
+# started stops, and the folder goes, when the shell exits. Sets work, pg_port, redis_port and
+# owner_url. For the benchmarks.
+start_scratch_databases() {
+  local bin=$1
+  work=$(mktemp -d /tmp/gpt-adapter-bench-XXXXXX)
+  chmod 755 "$work"
+  trap 'stop_started; rm -rf "$work"' EXIT
+  pg_port=$(free_port)
+  start_postgres "$work/postgres" "$pg_port" "$work/postgres.log"
+  redis_port=$(free_port)
+  start_redis "$work/redis" "$redis_port" "$work/redis.log"
+  owner_url="postgresql://postgres@127.0.0.1:$pg_port/gpt_adapter"
+  DATABASE_URL=$owner_url "$bin/tools/gpt-adapter-admin" migrate up >/dev/null
+  psql_owner "$pg_port" gpt_adapter -c "GRANT gpt_adapter_runtime TO gpt_adapter_app" >/dev/null
+}
