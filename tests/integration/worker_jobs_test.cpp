@@ -151,6 +151,20 @@ std::vector<boost::json::object> transitions(const service_process& worker,
   return found;
 }
 
+// The transitions once at least `expected` of them are logged: a job's state is visible in Redis
+// a moment before its log line reaches us, so a count is waited for, never read at once.
+std::vector<boost::json::object> transitions(const service_process& worker,
+                                             std::string_view message, std::size_t expected) {
+  std::vector<boost::json::object> found;
+  wait_until(
+      [&] {
+        found = transitions(worker, message);
+        return found.size() >= expected;
+      },
+      10s);
+  return found;
+}
+
 // For a failed wait: shows what the worker logged, and stays false.
 bool show_log(const service_process& worker) {
   UNSCOPED_INFO("worker log:\n" << worker.output());
@@ -188,7 +202,7 @@ TEST_CASE("worker runs a queued job: result in the record, outcome in the histor
   REQUIRE(found.as_array().size() == 1);
   CHECK(found.at(0).at("content").as_string() == "likes green tea");
 
-  const auto lines = transitions(*worker, "job succeeded");
+  const auto lines = transitions(*worker, "job succeeded", 2);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].at("request_id").as_string() == "req-create");
   CHECK(lines[0].at("app_id").as_string() == application_id);
@@ -213,7 +227,7 @@ TEST_CASE("worker retries transient failures with bounded, jittered delays",
   const auto elapsed = std::chrono::steady_clock::now() - started;
   CHECK(stack.record("req-retry")->attempts == 3);
   CHECK(stack.bank.calls("add") == 3);
-  const auto retries = transitions(*worker, "job retry");
+  const auto retries = transitions(*worker, "job retry", 2);
   REQUIRE(retries.size() == 2);
   // Full jitter: after attempt n the delay is in [0, 300 ms * 2^(n-1)).
   CHECK(retries[0].at("attempt").as_int64() == 1);
@@ -313,7 +327,7 @@ TEST_CASE("worker delays jobs while the circuit is open without burning attempts
   // Attempt 1 failed and opened the circuit; attempt 2 met the open circuit and waited for the
   // trial instead of counting (with 2 attempts allowed, a counted wait would have killed it).
   CHECK(stack.record("req-breaker")->attempts == 2);
-  const auto delayed = transitions(*worker, "job delayed");
+  const auto delayed = transitions(*worker, "job delayed", 1);
   REQUIRE_FALSE(delayed.empty());
   CHECK(delayed.front().at("attempt").as_int64() == 2);
   CHECK(delayed.front().at("delay_ms").as_int64() > 0);
@@ -356,10 +370,11 @@ TEST_CASE("kill -9 of a worker mid-batch: another reclaims, every job completes 
   // Each job settled exactly once across both workers; only the jobs in flight at the crash
   // (at most the concurrency) ran twice against the Memory Bank.
   std::multiset<std::string> settled;
-  for (const auto* worker : {first.get(), second.get()}) {
-    for (const auto& line : transitions(*worker, "job succeeded")) {
-      settled.insert(std::string(line.at("request_id").as_string()));
-    }
+  for (const auto& line : transitions(*first, "job succeeded")) {
+    settled.insert(std::string(line.at("request_id").as_string()));
+  }
+  for (const auto& line : transitions(*second, "job succeeded", jobs - settled.size())) {
+    settled.insert(std::string(line.at("request_id").as_string()));
   }
   CHECK(settled.size() == jobs);
   CHECK(std::set<std::string>(settled.begin(), settled.end()).size() == jobs);
@@ -367,8 +382,8 @@ TEST_CASE("kill -9 of a worker mid-batch: another reclaims, every job completes 
   CHECK(stack.bank.calls("add") <= jobs + 4);
   CHECK(before_restart < jobs);
   CHECK_FALSE(transitions(*second,
-                          "job reclaimed from a consumer that held it past the "
-                          "visibility timeout")
+                          "job reclaimed from a consumer that held it past the visibility timeout",
+                          1)
                   .empty());
   CHECK(stack.count("XLEN", queue::keys::jobs_stream) == 0);
   REQUIRE(wait_until(
@@ -471,7 +486,7 @@ TEST_CASE("worker warns at the soft time limit and abandons the attempt at the h
   // Dead long before the Memory Bank would have answered.
   CHECK(std::chrono::steady_clock::now() - started < 4s);
   CHECK(stack.record("req-slow")->error->find("hard time limit") != std::string::npos);
-  CHECK(transitions(*worker, "job passed its soft time limit").size() == 1);
+  CHECK(transitions(*worker, "job passed its soft time limit", 1).size() == 1);
   const auto dead = stack.dead_letters();
   REQUIRE(dead.size() == 1);
   CHECK(*field(dead[0], "dead_reason") == "exhausted");
