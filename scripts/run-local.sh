@@ -2,9 +2,20 @@
 # The run command: installs what is missing, builds a release, starts a throwaway PostgreSQL
 # and Redis (state under .local/stack, git-ignored), applies migrations, starts the API and the
 # worker, registers a demo application and prints how to call it. Ctrl-C stops everything.
+# With --https the API serves TLS with a self-signed certificate made for 127.0.0.1/localhost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+
+https=false
+case "${1:-}" in
+  --https) https=true ;;
+  "") ;;
+  *)
+    echo "usage: scripts/run-local.sh [--https]" >&2
+    exit 2
+    ;;
+esac
 
 bash scripts/install-deps.sh
 cmake --preset release >/dev/null
@@ -51,6 +62,24 @@ API_PORT=$(free_port 8000)
 export WORKER_OPS_PORT
 WORKER_OPS_PORT=$(free_port 9100)
 
+scheme=http
+curl_tls=()
+if $https; then
+  # Kept across runs, so a browser or curl that trusted it once keeps trusting it.
+  tls="$state/tls"
+  if [ ! -f "$tls/cert.pem" ]; then
+    mkdir -p "$tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+      -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
+    chmod 600 "$tls/key.pem"
+  fi
+  export TLS_CERT_FILE="$tls/cert.pem" TLS_KEY_FILE="$tls/key.pem"
+  scheme=https
+  curl_tls=(--cacert "$tls/cert.pem")
+fi
+export PUBLIC_BASE_URL="$scheme://127.0.0.1:$API_PORT"
+
 # The Memory Bank: the dev server (mem0-oss shape), memories kept in the local state folder.
 memory_bank_port=$(free_port 8765)
 "$bin/tools/memory-bank-dev/memory-bank-dev" --host 127.0.0.1 --port "$memory_bank_port" \
@@ -63,7 +92,7 @@ wait_for "the dev Memory Bank" curl -fsS "$MEMORY_BANK_URL/health"
 started_pids+=($!)
 "$bin/worker/gpt-adapter-worker" >"$state/logs/worker.log" 2>&1 &
 started_pids+=($!)
-wait_for "the API" curl -fsS "http://127.0.0.1:$API_PORT/health"
+wait_for "the API" curl -fsS "${curl_tls[@]}" "$PUBLIC_BASE_URL/health"
 wait_for "the worker" curl -fsS "http://127.0.0.1:$WORKER_OPS_PORT/health"
 
 # The demo application: created once, its one-time secret kept in the local state folder.
@@ -82,7 +111,11 @@ fi
 # shellcheck disable=SC1091
 . "$state/demo-app.env"
 
-base="http://127.0.0.1:$API_PORT"
+base=$PUBLIC_BASE_URL
+curl="curl -s"
+if $https; then
+  curl="curl -s --cacert $TLS_CERT_FILE"
+fi
 cat <<MSG
 
   Custom GPT Adapter is running.
@@ -98,11 +131,11 @@ cat <<MSG
     client_secret  $CLIENT_SECRET
 
   Try it: a token for the demo application, then store a memory and find it again.
-    TOKEN=\$(curl -s -u '$CLIENT_ID:$CLIENT_SECRET' -d grant_type=client_credentials \\
+    TOKEN=\$($curl -u '$CLIENT_ID:$CLIENT_SECRET' -d grant_type=client_credentials \\
       $base/oauth/token | sed -n 's/.*"access_token":"\\([^"]*\\)".*/\\1/p')
-    curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
+    $curl -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
       -d '{"content":"The user prefers green tea."}' $base/api/v1/memories
-    curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
+    $curl -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
       -d '{"query":"which tea does the user like"}' $base/api/v1/search
 
   For the GPT editor: import $base/openapi.json (readable at $base/docs);
