@@ -15,16 +15,16 @@ constexpr std::string_view application_scope = "-";
 
 // KEYS: the idempotency key. ARGV: the value to set, TTL ms. Returns {1, value} when set, else
 // {0, the value already there}.
-constexpr std::string_view claim_script = R"lua(
+const redis::script claim_script{R"lua(
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ARGV[1]} end
 return {0, redis.call('GET', KEYS[1])}
-)lua";
+)lua"};
 
 // KEYS: the idempotency key. ARGV: the value this request set.
-constexpr std::string_view release_script = R"lua(
+const redis::script release_script{R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-)lua";
+)lua"};
 
 }  // namespace
 
@@ -61,8 +61,9 @@ boost::asio::awaitable<idempotency_claim> claim_idempotency_key(redis::client& r
                                                                 const std::string& redis_key,
                                                                 const remembered_request& mine,
                                                                 std::chrono::milliseconds ttl) {
-  const auto answer = co_await redis.command("EVAL", claim_script, "1", redis_key,
-                                             encode_remembered(mine), std::to_string(ttl.count()));
+  std::vector<std::string> keys{redis_key};
+  std::vector<std::string> args{encode_remembered(mine), std::to_string(ttl.count())};
+  const auto answer = co_await redis.eval(claim_script, std::move(keys), std::move(args));
   const auto& items = answer.as_array();
   if (items.size() != 2) {
     throw redis::error("unexpected answer to the idempotency claim");
@@ -84,7 +85,9 @@ boost::asio::awaitable<void> release_idempotency_key(redis::client& redis,
                                                      const std::string& redis_key,
                                                      const remembered_request& mine) {
   try {
-    co_await redis.command("EVAL", release_script, "1", redis_key, encode_remembered(mine));
+    std::vector<std::string> keys{redis_key};
+    std::vector<std::string> args{encode_remembered(mine)};
+    co_await redis.eval(release_script, std::move(keys), std::move(args));
   } catch (const std::exception& failure) {
     logging::warn("releasing an idempotency key failed", {{"error", failure.what()}});
   }

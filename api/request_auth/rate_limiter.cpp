@@ -1,9 +1,6 @@
 #include "api/request_auth/rate_limiter.hpp"
 
 #include <chrono>
-#include <cstdio>
-
-#include <openssl/evp.h>
 
 #include "common/logging/logger.hpp"
 
@@ -25,7 +22,7 @@ constexpr std::size_t local_sweep_threshold = 10000;
 // GCRA as in gcra.cpp, on Redis's own clock (TIME), so replicas with skewed clocks agree.
 // KEYS[1] the application's TAT (ms), ARGV[1] the limit, ARGV[2] the window in ms.
 // Returns {allowed, remaining, reset_ms, retry_after_ms}.
-const std::string gcra_script = R"lua(
+const redis::script gcra_script{R"lua(
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local interval = window / limit
@@ -43,30 +40,14 @@ redis.call('SET', KEYS[1], string.format('%.3f', next_tat), 'PX',
            math.max(1, math.ceil(next_tat - now)))
 return {1, math.floor((now - allowed_from) / interval + tolerance),
         math.ceil(next_tat - now - tolerance), 0}
-)lua";
+)lua"};
 
-std::string sha1_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha1(), nullptr) != 1) {
-    throw std::runtime_error("SHA-1 of the rate-limit script failed");
-  }
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    char byte[3];
-    std::snprintf(byte, sizeof(byte), "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
+std::vector<std::string> script_keys(const std::string& application_id) {
+  return {std::string(key_prefix) + application_id};
 }
 
-std::vector<std::string> script_command(std::string_view verb, const std::string& script_or_sha,
-                                        const std::string& application_id, std::int64_t limit) {
-  return {std::string(verb),
-          script_or_sha,
-          "1",
-          std::string(key_prefix) + application_id,
-          std::to_string(limit),
+std::vector<std::string> script_args(std::int64_t limit) {
+  return {std::to_string(limit),
           std::to_string(std::chrono::milliseconds(rate_limit_window).count())};
 }
 
@@ -98,14 +79,13 @@ std::string_view limiter_mode_name(limiter_mode mode) {
 }
 
 const std::string& rate_limiter::script() {
-  return gcra_script;
+  return gcra_script.text();
 }
 
 rate_limiter::rate_limiter(std::shared_ptr<redis::client> redis, rate_limit_fail_mode fail_mode,
                            metrics::registry& metrics)
     : redis_(std::move(redis)),
       fail_mode_(fail_mode),
-      script_sha_(sha1_hex(gcra_script)),
       rejections_(metrics.add_counter("api_rate_limit_rejections_total",
                                       "Requests refused by the per-application rate limit.",
                                       {"application_id"})),
@@ -151,18 +131,9 @@ asio::awaitable<std::optional<rate_limit_decision>> rate_limiter::check(
 
 asio::awaitable<rate_limit_decision> rate_limiter::check_in_redis(const std::string& application_id,
                                                                   std::int64_t limit) {
-  // Pipelined, so an error reply comes back as a reply instead of an exception.
-  std::vector<std::vector<std::string>> commands;
-  commands.push_back(script_command("EVALSHA", script_sha_, application_id, limit));
-  auto answer = co_await redis_->pipeline(std::move(commands), redis_timeout);
-  if (answer.front().is_error() && answer.front().text.starts_with("NOSCRIPT")) {
-    // Redis forgot the script (restart, SCRIPT FLUSH, failover): EVAL loads it again.
-    std::vector<std::vector<std::string>> eval;
-    eval.push_back(script_command("EVAL", gcra_script, application_id, limit));
-    answer = co_await redis_->pipeline(std::move(eval), redis_timeout);
-  }
-  answer.front().throw_if_error();
-  co_return decision_from(answer.front(), limit);
+  const auto answer = co_await redis_->eval(gcra_script, script_keys(application_id),
+                                            script_args(limit), redis_timeout);
+  co_return decision_from(answer, limit);
 }
 
 std::optional<rate_limit_decision> rate_limiter::degrade(const std::string& application_id,

@@ -58,7 +58,6 @@ class rate_limiter {
 
   std::shared_ptr<redis::client> redis_;
   rate_limit_fail_mode fail_mode_;
-  std::string script_sha_;
 
   std::mutex local_mutex_;
   std::unordered_map<std::string, double> local_tats_;  // application id -> TAT in ms

@@ -122,6 +122,35 @@ boost::asio::awaitable<std::vector<reply>> client::pipeline(
   co_return co_await execute(std::move(commands), timeout);
 }
 
+boost::asio::awaitable<reply> client::eval(const script& lua, std::vector<std::string> keys,
+                                           std::vector<std::string> args) {
+  return eval(lua, std::move(keys), std::move(args), options_.command_timeout);
+}
+
+boost::asio::awaitable<reply> client::eval(const script& lua, std::vector<std::string> keys,
+                                           std::vector<std::string> args, milliseconds timeout) {
+  std::vector<std::vector<std::string>> commands(1);
+  auto& call = commands.front();
+  call.reserve(3 + keys.size() + args.size());
+  call.emplace_back("EVALSHA");
+  call.push_back(lua.sha1());
+  call.push_back(std::to_string(keys.size()));
+  std::move(keys.begin(), keys.end(), std::back_inserter(call));
+  std::move(args.begin(), args.end(), std::back_inserter(call));
+  // A copy for the rare second send: the client consumes what it writes.
+  auto fallback = call;
+  auto replies = co_await execute(std::move(commands), timeout);
+  if (replies.front().is_error() && replies.front().text.starts_with("NOSCRIPT")) {
+    fallback[0] = "EVAL";
+    fallback[1] = lua.text();
+    commands.clear();
+    commands.push_back(std::move(fallback));
+    replies = co_await execute(std::move(commands), timeout);
+  }
+  replies.front().throw_if_error();
+  co_return std::move(replies.front());
+}
+
 boost::asio::awaitable<std::vector<reply>> client::execute(
     std::vector<std::vector<std::string>> commands, milliseconds timeout) {
   if (timeout <= milliseconds::zero()) {

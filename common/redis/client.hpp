@@ -19,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "common/redis/reply.hpp"
+#include "common/redis/script.hpp"
 #include "common/redis/url.hpp"
 
 namespace gpt_adapter::redis {
@@ -76,6 +77,15 @@ class client : public std::enable_shared_from_this<client> {
       std::vector<std::vector<std::string>> commands);
   boost::asio::awaitable<std::vector<reply>> pipeline(
       std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout);
+
+  // Runs a Lua script by EVALSHA. When Redis does not know it (NOSCRIPT: a restart, SCRIPT
+  // FLUSH, a failover) it is sent once more with EVAL, which loads it for the next calls.
+  // Throws as command() does; the timeout applies to each of the two sends.
+  boost::asio::awaitable<reply> eval(const script& lua, std::vector<std::string> keys,
+                                     std::vector<std::string> args);
+  boost::asio::awaitable<reply> eval(const script& lua, std::vector<std::string> keys,
+                                     std::vector<std::string> args,
+                                     std::chrono::milliseconds timeout);
 
   // Whether a connection is established and authenticated. Thread-safe.
   bool connected() const { return connected_.load(); }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -181,6 +182,55 @@ TEST_CASE("redis client: pipeline returns error replies inline", "[integration][
   CHECK(replies[2].is_error());
   CHECK_THROWS_AS(replies[2].throw_if_error(), redis::reply_error);
   CHECK(replies[3].as_integer() == 2);
+}
+
+// Calls of `command` ("eval" or "evalsha") in INFO commandstats, 0 before the first one.
+long long command_calls(client_fixture& redis, std::string_view command) {
+  const std::string stats = redis.command({"INFO", "commandstats"}).as_string();
+  const std::string prefix = "cmdstat_" + std::string(command) + ":calls=";
+  const auto start = stats.find(prefix);
+  if (start == std::string::npos) {
+    return 0;
+  }
+  return std::stoll(stats.substr(start + prefix.size()));
+}
+
+TEST_CASE("redis client: eval runs scripts by EVALSHA and survives SCRIPT FLUSH",
+          "[integration][redis]") {
+  redis_server server;
+  client_fixture redis(options_for(server));
+  const redis::script append_script("return redis.call('APPEND', KEYS[1], ARGV[1])");
+  auto eval = [&](std::string value) {
+    return redis.io.run(redis.client->eval(append_script, {"text"}, {std::move(value)}));
+  };
+
+  // Redis has never seen the script: EVALSHA answers NOSCRIPT and one EVAL loads it.
+  CHECK(eval("a").as_integer() == 1);
+  CHECK(command_calls(redis, "evalsha") == 1);
+  CHECK(command_calls(redis, "eval") == 1);
+
+  // From then on the text is not sent again.
+  CHECK(eval("b").as_integer() == 2);
+  CHECK(eval("c").as_integer() == 3);
+  CHECK(command_calls(redis, "evalsha") == 3);
+  CHECK(command_calls(redis, "eval") == 1);
+
+  // A flushed script cache (as after a restart) costs one more EVAL, not an error.
+  redis.command({"SCRIPT", "FLUSH"});
+  CHECK(eval("d").as_integer() == 4);
+  CHECK(command_calls(redis, "evalsha") == 4);
+  CHECK(command_calls(redis, "eval") == 2);
+  CHECK(redis.command({"GET", "text"}).as_string() == "abcd");
+
+  // A script's own error is thrown as it is, not retried.
+  const redis::script failing("return redis.error_reply('WRONG the script failed')");
+  try {
+    redis.io.run(redis.client->eval(failing, {}, {}));
+    FAIL("the failing script did not throw");
+  } catch (const redis::reply_error& e) {
+    CHECK(e.code() == "WRONG");
+  }
+  CHECK(command_calls(redis, "eval") == 3);
 }
 
 TEST_CASE("redis client: 200 concurrent coroutines on a 4-thread io_context",

@@ -15,7 +15,7 @@ namespace asio = boost::asio;
 // ARGV: dead letter id, now (RFC 3339), record TTL in seconds, operation, application id,
 // end-user id ('' for none), then the job's stream fields.
 // All keys share the {gpt-adapter} hash tag, so the script runs on one Redis Cluster slot.
-constexpr std::string_view replay_script = R"lua(
+const redis::script replay_script{R"lua(
 if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then
   return false
 end
@@ -35,14 +35,14 @@ end
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 redis.call('XDEL', KEYS[1], ARGV[1])
 return id
-)lua";
+)lua"};
 
 // Counted and deleted in one step, so a letter arriving meanwhile is not lost uncounted.
-constexpr std::string_view purge_all_script = R"lua(
+const redis::script purge_all_script{R"lua(
 local count = redis.call('XLEN', KEYS[1])
 redis.call('DEL', KEYS[1])
 return count
-)lua";
+)lua"};
 
 struct watched_stream {
   std::string_view name;
@@ -184,13 +184,10 @@ asio::awaitable<std::optional<std::string>> replay_dead_letter(redis::client& re
                                                                const dead_letter& letter,
                                                                const queue::job& job,
                                                                std::chrono::seconds record_ttl) {
-  std::vector<std::string> command{
-      "EVAL",
-      std::string(replay_script),
-      "3",
-      std::string(queue::keys::dead_letter_stream),
-      std::string(queue::keys::jobs_stream),
-      queue::keys::job_record(job.request_id),
+  std::vector<std::string> script_keys{std::string(queue::keys::dead_letter_stream),
+                                       std::string(queue::keys::jobs_stream),
+                                       queue::keys::job_record(job.request_id)};
+  std::vector<std::string> args{
       letter.id,
       queue::format_timestamp(std::chrono::time_point_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now())),
@@ -199,10 +196,10 @@ asio::awaitable<std::optional<std::string>> replay_dead_letter(redis::client& re
       job.application_id,
       job.end_user_id.value_or("")};
   for (auto& [name, value] : queue::encode(job)) {
-    command.push_back(std::move(name));
-    command.push_back(std::move(value));
+    args.push_back(std::move(name));
+    args.push_back(std::move(value));
   }
-  const auto answer = co_await redis.command(std::move(command));
+  const auto answer = co_await redis.eval(replay_script, std::move(script_keys), std::move(args));
   if (answer.is_nil()) {
     co_return std::nullopt;
   }
@@ -217,8 +214,11 @@ asio::awaitable<bool> purge_dead_letter(redis::client& redis, std::string id) {
 }
 
 asio::awaitable<long long> purge_all_dead_letters(redis::client& redis) {
-  co_return (co_await redis.command("EVAL", purge_all_script, "1", queue::keys::dead_letter_stream))
-      .as_integer();
+  std::vector<std::string> script_keys{std::string(queue::keys::dead_letter_stream)};
+  std::vector<std::string> no_args;
+  const auto answer =
+      co_await redis.eval(purge_all_script, std::move(script_keys), std::move(no_args));
+  co_return answer.as_integer();
 }
 
 }  // namespace gpt_adapter::admin
