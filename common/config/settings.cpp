@@ -1,5 +1,6 @@
 #include "common/config/settings.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
@@ -44,8 +45,11 @@ database_settings read_database_settings(const env_reader& env) {
   database_settings settings;
   settings.url = env.required_string("DATABASE_URL");
   require_url_scheme("DATABASE_URL", settings.url, {"postgresql", "postgres"});
-  settings.pool_min = static_cast<std::size_t>(env.integer_or("DATABASE_POOL_MIN", 5, 0, 1000));
   settings.pool_max = static_cast<std::size_t>(env.integer_or("DATABASE_POOL_MAX", 20, 1, 1000));
+  // A small DATABASE_POOL_MAX alone is valid: the minimum's default shrinks to fit under it.
+  settings.pool_min = static_cast<std::size_t>(env.integer_or(
+      "DATABASE_POOL_MIN", static_cast<std::int64_t>(std::min<std::size_t>(5, settings.pool_max)),
+      0, 1000));
   if (settings.pool_min > settings.pool_max) {
     throw config_error("DATABASE_POOL_MIN (" + std::to_string(settings.pool_min) +
                        ") is invalid: expected at most DATABASE_POOL_MAX (" +
