@@ -37,6 +37,7 @@ job_decision decide(const queue::job& value, const memory_bank::call_result& res
       decision.reason = queue::dead_letter_reason::not_retryable;
       return decision;
     case kind::circuit_open: {
+      decision.error_code = queue::job_error_code::memory_bank_unavailable;
       const auto delay = std::max(result.retry_after.value_or(minimum_delay), minimum_delay);
       if (now + delay > value.deadline) {
         decision.what = job_decision::action::dead_letter;

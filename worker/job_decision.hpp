@@ -6,6 +6,7 @@
 
 #include "common/memory_bank/client.hpp"
 #include "common/queue/job.hpp"
+#include "common/queue/job_record.hpp"
 #include "common/queue/retry_policy.hpp"
 
 namespace gpt_adapter::worker {
@@ -22,6 +23,8 @@ struct job_decision {
   action what = action::succeed;
   std::chrono::milliseconds delay{0};
   std::optional<queue::dead_letter_reason> reason;
+  // Recorded on the job for the API: memory_bank_unavailable while the circuit is open.
+  std::optional<queue::job_error_code> error_code;
 };
 
 std::string_view to_string(job_decision::action what);

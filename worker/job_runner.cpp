@@ -426,6 +426,7 @@ net::awaitable<void> job_runner::process(redis::stream_entry entry) {
   if (!result.error.empty()) {
     record.error = result.error;
   }
+  record.error_code = decision.error_code;
   const auto final_outcome = [&](queue::job_status status) {
     record.status = status;
     record.completed_at = finished;

@@ -45,10 +45,6 @@ constexpr std::size_t audit_prefix_chars = 40;
 // lifetime.
 constexpr std::string_view request_id_claim_prefix = "{gpt-adapter}:request-id:";
 
-// The worker records this when the breaker refused the call and the job waits for it to close
-// (memory_bank::client's circuit_open error).
-constexpr std::string_view circuit_open_error = "circuit breaker is open";
-
 struct route_state {
   memory_route_dependencies dependencies;
   metrics::family<metrics::counter>& answers;
@@ -186,8 +182,9 @@ json::object accepted_body(const route_state& state, std::string_view request_id
           {"status_url", state.status_url(request_id)}};
 }
 
+// The worker records this code while the breaker refuses calls and the job waits for it to close.
 bool circuit_is_open(const queue::job_record& record) {
-  return record.error && record.error->find(circuit_open_error) != std::string::npos;
+  return record.error_code == queue::job_error_code::memory_bank_unavailable;
 }
 
 std::string retry_after_seconds(std::chrono::milliseconds delay) {

@@ -5,6 +5,21 @@
 
 namespace gpt_adapter::queue {
 
+std::string_view to_string(job_error_code code) {
+  switch (code) {
+    case job_error_code::memory_bank_unavailable:
+      return "memory_bank_unavailable";
+  }
+  return "unknown";
+}
+
+std::optional<job_error_code> parse_job_error_code(std::string_view text) {
+  if (text == "memory_bank_unavailable") {
+    return job_error_code::memory_bank_unavailable;
+  }
+  return std::nullopt;
+}
+
 job_record queued_record(const job& value) {
   job_record record;
   record.status = job_status::queued;
@@ -36,6 +51,9 @@ stream_fields encode_record(const job_record& value) {
   }
   if (value.error) {
     entry.emplace_back("error", *value.error);
+  }
+  if (value.error_code) {
+    entry.emplace_back("error_code", std::string(to_string(*value.error_code)));
   }
   if (value.memory_bank_status) {
     entry.emplace_back("memory_bank_status", std::to_string(*value.memory_bank_status));
@@ -97,6 +115,11 @@ auth::value_or_error<job_record, decode_error> decode_record(const stream_fields
   }
   if (auto error = fields::optional_text(entry, "error", record.error)) {
     return *error;
+  }
+  // A code this version does not know (written by a newer worker during a rolling update)
+  // reads as none: the record stays readable and the job is answered by its status.
+  if (const std::string* code_text = fields::find(entry, "error_code")) {
+    record.error_code = parse_job_error_code(*code_text);
   }
   std::optional<std::int64_t> memory_bank_status;
   if (auto error =

@@ -2,11 +2,22 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/auth/value_or_error.hpp"
 #include "common/queue/job.hpp"
 
 namespace gpt_adapter::queue {
+
+// Why a job has not succeeded yet, as data the API answers from; the error text beside it is
+// for people and may change.
+enum class job_error_code {
+  // The Memory Bank's circuit breaker is open: the job waits for it to close.
+  memory_bank_unavailable,
+};
+
+std::string_view to_string(job_error_code code);
+std::optional<job_error_code> parse_job_error_code(std::string_view text);
 
 // What callers see of a job: the hash {gpt-adapter}:job:<request_id>, written when the job is
 // enqueued and on every transition by the worker, with a TTL (JOB_RECORD_TTL) refreshed on each
@@ -23,6 +34,7 @@ struct job_record {
   std::optional<time_point> completed_at;  // set with a final status
   std::optional<std::string> result;       // JSON text; succeeded only
   std::optional<std::string> error;        // the last error, if any
+  std::optional<job_error_code> error_code;
   std::optional<int> memory_bank_status;
   std::optional<std::string> memory_bank_request_id;
 
@@ -33,10 +45,11 @@ struct job_record {
 job_record queued_record(const job& value);
 
 // The hash fields (status, operation, application_id, end_user_id?, attempts, created_at,
-// updated_at, completed_at?, result?, error?, memory_bank_status?, memory_bank_request_id?).
+// updated_at, completed_at?, result?, error?, error_code?, memory_bank_status?,
+// memory_bank_request_id?).
 stream_fields encode_record(const job_record& value);
 
-// Reads a hash back (HGETALL); the error names the field.
+// Reads a hash back (HGETALL); the error names the field. An unknown error_code reads as none.
 auth::value_or_error<job_record, decode_error> decode_record(const stream_fields& fields);
 
 }  // namespace gpt_adapter::queue

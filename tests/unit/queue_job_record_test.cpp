@@ -78,3 +78,34 @@ TEST_CASE("queue record: a bad hash is rejected naming the field", "[queue][reco
   rejected("memory_bank_status", "1000");
   rejected("application_id", "");
 }
+
+TEST_CASE("queue record: the error code is data that survives a round trip", "[queue][record]") {
+  auto record = finished_record();
+  record.status = queue::job_status::queued;
+  record.completed_at.reset();
+  record.result.reset();
+  record.error = "memory bank circuit breaker is open";
+  record.error_code = queue::job_error_code::memory_bank_unavailable;
+  const auto fields = queue::encode_record(record);
+  bool encoded = false;
+  for (const auto& [name, value] : fields) {
+    encoded = encoded || (name == "error_code" && value == "memory_bank_unavailable");
+  }
+  CHECK(encoded);
+  const auto decoded = queue::decode_record(fields);
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value() == record);
+  CHECK(queue::parse_job_error_code("memory_bank_unavailable") ==
+        queue::job_error_code::memory_bank_unavailable);
+  CHECK_FALSE(queue::parse_job_error_code("circuit breaker is open").has_value());
+}
+
+TEST_CASE("queue record: an unknown error code reads as none, the record stays readable",
+          "[queue][record]") {
+  auto fields = queue::encode_record(finished_record());
+  fields.emplace_back("error_code", "some_future_code");
+  const auto decoded = queue::decode_record(fields);
+  REQUIRE(decoded.ok());
+  CHECK_FALSE(decoded.value().error_code.has_value());
+  CHECK(decoded.value() == finished_record());
+}

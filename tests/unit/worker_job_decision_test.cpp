@@ -93,12 +93,23 @@ TEST_CASE("worker decision: an open circuit delays without an attempt, within th
   const auto delayed = worker::decide(job_at_attempt(3), open, policy(), start, 250ms);
   CHECK(delayed.what == action::delay);
   CHECK(delayed.delay == 5s);
+  CHECK(delayed.error_code == queue::job_error_code::memory_bank_unavailable);
   open.retry_after = 0ms;
   CHECK(worker::decide(job_at_attempt(1), open, policy(), start, 250ms).delay == 250ms);
   open.retry_after = 5s;
   const auto late = worker::decide(job_at_attempt(1), open, policy(), start + 58s, 250ms);
   CHECK(late.what == action::dead_letter);
   CHECK(late.reason == queue::dead_letter_reason::past_deadline);
+  CHECK(late.error_code == queue::job_error_code::memory_bank_unavailable);
+}
+
+TEST_CASE("worker decision: only an open circuit records memory_bank_unavailable",
+          "[worker][decision]") {
+  for (const auto outcome : {kind::ok, kind::not_found, kind::rejected, kind::transient}) {
+    INFO(static_cast<int>(outcome));
+    CHECK_FALSE(worker::decide(job_at_attempt(1), answer(outcome), policy(), start, 250ms)
+                    .error_code.has_value());
+  }
 }
 
 TEST_CASE("worker decision: a job without an end user acts in its application's namespace",
