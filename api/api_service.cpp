@@ -47,6 +47,9 @@ int run_api_service() {
         }
         co_return co_await oauth::is_access_token_revoked(*redis, std::move(jti));
       });
+  if (settings.cors.enabled()) {
+    api.routes().set_cors(std::make_shared<const http::cors_policy>(settings.cors));
+  }
   request_auth::add_me_route(*authorization, api.routes());
   const auto audit_log =
       std::make_shared<audit::audit_log>(api.dependencies().redis, api.metrics());

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 #include "common/auth/secret_hash.hpp"
@@ -230,6 +231,11 @@ api_settings read_api_settings(const config::env_reader& env) {
   settings.oauth = read_oauth_settings(env, settings.listener.port);
   settings.signing = read_signing_settings(env, settings.common, settings.oauth.public_base_url);
   settings.request_auth = request_auth::read_request_auth_settings(env);
+  try {
+    settings.cors = http::cors_policy::parse(env.string_or("CORS_ALLOWED_ORIGINS", ""));
+  } catch (const std::invalid_argument& invalid) {
+    throw config_error(std::string("CORS_ALLOWED_ORIGINS is invalid: ") + invalid.what());
+  }
   return settings;
 }
 

@@ -8,6 +8,7 @@
 #include "api/request_auth/request_auth_settings.hpp"
 #include "common/auth/signing_key.hpp"
 #include "common/config/settings.hpp"
+#include "common/http/cors.hpp"
 
 namespace gpt_adapter::api {
 
@@ -48,6 +49,9 @@ struct api_settings {
   signing_settings signing;
   oauth_settings oauth;
   request_auth::request_auth_settings request_auth;  // AUTH_REALM, RATE_LIMIT_FAIL_MODE...
+  // The browser origins that may call the API (CORS_ALLOWED_ORIGINS, comma-separated); none by
+  // default: a Custom GPT calls from OpenAI's servers and needs no CORS.
+  http::cors_policy cors;
 };
 
 // Minimum HMAC key length: RFC 7518 §3.2 requires a key at least as long as the hash (256 bits).

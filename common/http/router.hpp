@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +34,8 @@ struct request_context {
   std::string_view path_param(std::string_view name) const;
 };
 
+class cors_policy;
+
 using handler = std::function<boost::asio::awaitable<response>(request_context&)>;
 
 struct route {
@@ -56,8 +59,14 @@ class router {
 
   const std::vector<route>& routes() const { return routes_; }
 
+  // Cross-origin access to every route (see cors.hpp); none by default.
+  void set_cors(std::shared_ptr<const cors_policy> policy) { cors_ = std::move(policy); }
+  // Null when CORS is off.
+  const cors_policy* cors() const { return cors_.get(); }
+
  private:
   std::vector<route> routes_;
+  std::shared_ptr<const cors_policy> cors_;
   std::unordered_map<std::string, std::vector<std::size_t>> exact_;  // path -> route indexes
 };
 

@@ -22,6 +22,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "common/http/cors.hpp"
 #include "common/http/request_id.hpp"
 #include "common/logging/logger.hpp"
 
@@ -243,6 +244,9 @@ net::awaitable<void> server::serve_requests(std::shared_ptr<connection> conn, St
     requests_in_flight_.inc();
     response answer = co_await dispatch(message, request_id, remote);
     requests_in_flight_.dec();
+    if (const auto* cors = routes_->cors()) {
+      cors->decorate(message, answer);
+    }
 
     answer.version(message.version());
     answer.set("X-Request-ID", request_id);
@@ -269,7 +273,11 @@ net::awaitable<response> server::dispatch(request& message, const std::string& r
   std::string route_label = match.found != nullptr ? match.found->pattern : "unmatched";
 
   response answer;
-  if (match.found == nullptr) {
+  const auto* cors = routes_->cors();
+  if (match.found == nullptr && cors != nullptr &&
+      cors->answer_preflight(message, match.allowed, answer)) {
+    route_label = "preflight";
+  } else if (match.found == nullptr) {
     problem details;
     if (match.allowed.empty()) {
       details.status = bhttp::status::not_found;
