@@ -8,24 +8,22 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <libpq-fe.h>
 
 #include "api/memory/memory_api_docs.hpp"
 #include "api/memory/memory_routes.hpp"
 #include "api/openapi/openapi_document.hpp"
 #include "api/request_auth/me_route.hpp"
 #include "api/request_auth/request_authorization.hpp"
-#include "common/audit/keys.hpp"
 #include "common/auth/access_token.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "common/service/dependencies.hpp"
-#include "tests/support/admin_cli.hpp"
+#include "tests/support/access_tokens.hpp"
+#include "tests/support/api_stack.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/io_threads.hpp"
-#include "tests/support/memory_bank_dev.hpp"
 #include "tests/support/openapi_rules.hpp"
+#include "tests/support/problem_checks.hpp"
 #include "tests/support/redis_commands.hpp"
-#include "tests/support/services.hpp"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
@@ -36,123 +34,37 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-// What service_environment() signs with (the API's default kid for an HMAC key).
-const std::string hmac_secret = "test-signing-key-0123456789abcdef-0123456789";
 const std::string issuer = "https://adapter.test";
 const std::string public_base_url = "https://gpt.example.com";
 const auth::access_token_settings token_settings{issuer, issuer};
 
-// End users are UUIDs (custom_gpt_end_users.id).
-const std::string alice = "5b0c8a4e-1d2f-4c3b-8a9d-0e1f2a3b4c5d";
-const std::string bob = "9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b";
-
-// The whole stack a Custom GPT talks to: PostgreSQL (migrated, with one application made by
-// gpt-adapter-admin), Redis, the dev Memory Bank, the worker and the API.
-struct memory_stack {
-  postgres_server postgres;
-  redis_server redis;
-  memory_bank_dev bank;
-  std::string application_id;
-  std::string client_id;
-  std::int64_t token_version = 0;
-  auth::key_set keys{{auth::signing_key::hs256("hs256", hmac_secret)}, "hs256"};
-  std::unique_ptr<service_process> worker;
-  std::unique_ptr<service_process> api;
+// The whole stack a Custom GPT talks to (PostgreSQL, Redis, the dev Memory Bank, the worker and
+// the API) with one application made by gpt-adapter-admin, two of its end users, and tokens
+// signed as the token endpoint signs them.
+struct memory_stack : api_stack {
+  registered_application application;
+  std::string alice;  // end user ids (custom_gpt_end_users.id)
+  std::string bob;
 
   explicit memory_stack(const std::map<std::string, std::string>& api_overrides = {},
-                        bool with_worker = true) {
-    const auto env = std::map<std::string, std::string>{{"DATABASE_URL", postgres.owner_url()},
-                                                        {"REDIS_URL", redis.url()}};
-    REQUIRE(run_admin_cli({"migrate", "up"}, env).status == 0);
-    run_sql(postgres.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app");
-    const auto created =
-        run_admin_cli({"app", "create", "--name", "Memory GPT", "--scopes",
-                       "memories:read,memories:write", "--rate-limit", "10000", "--json"},
-                      env);
-    REQUIRE(created.status == 0);
-    const auto app = json::parse(created.out).as_object();
-    application_id = std::string(app.at("id").as_string());
-    client_id = std::string(app.at("client_id").as_string());
-    token_version = app.at("token_version").as_int64();
-    if (with_worker) {
-      worker = std::make_unique<service_process>(worker_binary, environment({}), "WORKER_OPS_PORT");
-      REQUIRE(worker->wait_healthy(30s));
-    }
-    api = std::make_unique<service_process>(api_binary, environment(api_overrides), "API_PORT");
-    REQUIRE(api->wait_healthy(30s));
-  }
-
-  std::map<std::string, std::string> environment(
-      const std::map<std::string, std::string>& overrides) const {
-    auto values = service_environment(postgres, redis);
-    values["JWT_ISSUER"] = issuer;
-    values["PUBLIC_BASE_URL"] = public_base_url;
-    values["MEMORY_BANK_URL"] = bank.url();
-    values["MEMORY_BANK_DIALECT"] = "mem0-oss";
-    values["WORKER_SCHEDULER_INTERVAL_MS"] = "20";
-    values["WORKER_READ_BLOCK_MS"] = "200";
-    for (const auto& [name, value] : overrides) {
-      values[name] = value;
-    }
-    return values;
+                        bool with_worker = true)
+      : api_stack({.environment = {{"JWT_ISSUER", issuer}, {"PUBLIC_BASE_URL", public_base_url}},
+                   .memory_bank = true,
+                   .worker = with_worker,
+                   .api = false}) {
+    application = create_application(
+        "Memory GPT", {"--scopes", "memories:read,memories:write", "--rate-limit", "10000"});
+    alice = insert_end_user("alice", "alice's long password");
+    bob = insert_end_user("bob", "bob's long password");
+    start_api(api_overrides);
   }
 
   // A token as the token endpoint issues it: `subject` is the end user of the sign-in flow, or
   // the client_id itself for client credentials.
   std::string token(const std::string& subject,
                     auth::scope_set scopes = {"memories:read", "memories:write"}) const {
-    const auto issued =
-        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-    return auth::encode_access_token(
-        keys, token_settings,
-        auth::new_access_token_claims(subject, client_id, std::move(scopes), token_version, issued,
-                                      std::chrono::hours(1)));
-  }
-
-  http_reply call(bhttp::verb method, const std::string& target, const std::string& token,
-                  const std::string& body = {},
-                  std::vector<std::pair<std::string, std::string>> headers = {}) const {
-    headers.emplace_back("Authorization", "Bearer " + token);
-    if (!body.empty() && std::none_of(headers.begin(), headers.end(), [](const auto& header) {
-          return header.first == "Content-Type";
-        })) {
-      headers.emplace_back("Content-Type", "application/json");
-    }
-    return http_request(api->port(), {.method = method,
-                                      .target = target,
-                                      .body = body,
-                                      .headers = std::move(headers),
-                                      .timeout = std::chrono::seconds(30)});
-  }
-
-  http_reply post(const std::string& target, const std::string& token, const std::string& body,
-                  std::vector<std::pair<std::string, std::string>> headers = {}) const {
-    return call(bhttp::verb::post, target, token, body, std::move(headers));
-  }
-
-  http_reply get(const std::string& target, const std::string& token) const {
-    return call(bhttp::verb::get, target, token);
-  }
-
-  // Polls the job until it has a final status; its last answer.
-  json::object finished_job(const std::string& request_id, const std::string& token) const {
-    json::object last;
-    const bool finished = wait_until(
-        [&] {
-          const auto reply = get("/api/v1/jobs/" + request_id, token);
-          if (reply.status != 200) {
-            return false;
-          }
-          last = reply.json().as_object();
-          const auto status = last.at("status").as_string();
-          return status == "succeeded" || status == "failed" || status == "dead";
-        },
-        20s);
-    if (!finished) {
-      UNSCOPED_INFO("worker log:\n" << (worker ? worker->output() : std::string()));
-    }
-    REQUIRE(finished);
-    return last;
+    return mint_access_token(test_hmac_keys(), token_settings, subject, application.client_id,
+                             std::move(scopes), application.token_version);
   }
 };
 
@@ -160,83 +72,13 @@ std::string text_of(const json::object& object, std::string_view key) {
   return std::string(object.at(key).as_string());
 }
 
-json::object check_problem(const http_reply& reply, int status) {
-  CHECK(reply.status == status);
-  CHECK(reply.header("content-type") == "application/problem+json");
-  auto body = reply.json().as_object();
-  CHECK(body.at("status").as_int64() == status);
-  CHECK(body.at("request_id").as_string() == reply.header("x-request-id"));
-  return body;
-}
-
-std::set<std::string> pointers(const json::object& problem) {
-  std::set<std::string> found;
-  for (const auto& error : problem.at("errors").as_array()) {
-    found.emplace(error.at("pointer").as_string());
-    CHECK_FALSE(error.at("detail").as_string().empty());
-  }
-  return found;
-}
-
-// The audit event of a request: still in the stream the API appends to, or already written to
-// PostgreSQL by the worker's delivery (which then deletes it from the stream).
-std::optional<std::map<std::string, std::string>> audit_event(const memory_stack& stack,
-                                                              const std::string& request_id) {
-  const auto answer = redis_commands(stack.redis.port())
-                          .run({"XRANGE", std::string(audit::keys::stream), "-", "+"});
-  for (const auto& entry : answer.as_array()) {
-    std::map<std::string, std::string> fields;
-    const auto& pairs = entry.as_array().at(1).as_array();
-    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
-      fields[pairs[i].as_string()] = pairs[i + 1].as_string();
-    }
-    if (fields["request_id"] == request_id) {
-      return fields;
-    }
-  }
-  std::unique_ptr<PGconn, decltype(&PQfinish)> connection(
-      PQconnectdb(stack.postgres.owner_url().c_str()), PQfinish);
-  REQUIRE(PQstatus(connection.get()) == CONNECTION_OK);
-  const char* values[] = {request_id.c_str()};
-  std::unique_ptr<PGresult, decltype(&PQclear)> rows(
-      PQexecParams(connection.get(),
-                   "SELECT application_id::text, coalesce(end_user_id, ''), operation_type, "
-                   "request_data::text, response_status::text, coalesce(memory_service_request_id, "
-                   "''), coalesce(processing_time_ms::text, '') FROM custom_gpt_audit_logs "
-                   "WHERE request_id = $1",
-                   1, nullptr, values, nullptr, nullptr, 0),
-      PQclear);
-  REQUIRE(PQresultStatus(rows.get()) == PGRES_TUPLES_OK);
-  if (PQntuples(rows.get()) != 1) {
-    return std::nullopt;
-  }
-  std::map<std::string, std::string> fields{{"request_id", request_id}};
-  const char* names[] = {"application_id",    "end_user_id",     "operation_type",
-                         "request_data",      "response_status", "memory_service_request_id",
-                         "processing_time_ms"};
-  for (int column = 0; column < 7; ++column) {
-    const std::string value = PQgetvalue(rows.get(), 0, column);
-    if (!value.empty()) {
-      fields[names[column]] = value;
-    }
-  }
-  return fields;
-}
-
-std::map<std::string, std::string> wait_for_audit(const memory_stack& stack,
-                                                  const std::string& request_id) {
-  std::optional<std::map<std::string, std::string>> found;
-  REQUIRE(wait_until([&] { return (found = audit_event(stack, request_id)).has_value(); }, 20s));
-  return *found;
-}
-
 }  // namespace
 
 TEST_CASE("memory API: create, poll the job, search with scores, end users apart, delete",
           "[integration][memory_api]") {
   memory_stack stack;
-  const auto alice_token = stack.token(alice);
-  const auto bob_token = stack.token(bob);
+  const auto alice_token = stack.token(stack.alice);
+  const auto bob_token = stack.token(stack.bob);
   const std::string content =
       "Alice prefers green tea in the morning and never drinks coffee after noon";
 
@@ -266,7 +108,7 @@ TEST_CASE("memory API: create, poll the job, search with scores, end users apart
   CHECK(job.contains("completed_at"));
   REQUIRE(job.at("result").as_array().size() == 1);
   const auto memory_id = text_of(job.at("result").at(0).as_object(), "memory_id");
-  CHECK(stack.bank.calls("add") == 1);
+  CHECK(stack.bank->calls("add") == 1);
 
   const auto found =
       stack.post("/api/v1/search", alice_token,
@@ -328,10 +170,10 @@ TEST_CASE("memory API: create, poll the job, search with scores, end users apart
 
   // Every call left an audit event with its request id, status and sanitised data: the
   // content only as a short prefix.
-  const auto create_event = wait_for_audit(stack, request_id);
+  const auto create_event = stack.wait_for_audit_event(request_id);
   CHECK(create_event.at("operation_type") == "create");
-  CHECK(create_event.at("application_id") == stack.application_id);
-  CHECK(create_event.at("end_user_id") == alice);
+  CHECK(create_event.at("application_id") == stack.application.id);
+  CHECK(create_event.at("end_user_id") == stack.alice);
   CHECK(create_event.at("response_status") == "202");
   CHECK(create_event.count("processing_time_ms") == 1);
   CHECK(create_event.at("request_data").find(content) == std::string::npos);
@@ -339,20 +181,20 @@ TEST_CASE("memory API: create, poll the job, search with scores, end users apart
   CHECK(request_data.at("content_chars").as_int64() == static_cast<std::int64_t>(content.size()));
   CHECK(text_of(request_data, "priority") == "high");
   CHECK_THAT(text_of(request_data, "content_prefix"), Contains("Alice prefers"));
-  const auto search_event = wait_for_audit(stack, found.header("x-request-id"));
+  const auto search_event = stack.wait_for_audit_event(found.header("x-request-id"));
   CHECK(search_event.at("operation_type") == "search");
   CHECK(search_event.at("response_status") == "200");
   CHECK(search_event.count("memory_service_request_id") == 1);
-  const auto refused_event = wait_for_audit(stack, bobs_delete.header("x-request-id"));
+  const auto refused_event = stack.wait_for_audit_event(bobs_delete.header("x-request-id"));
   CHECK(refused_event.at("operation_type") == "delete");
-  CHECK(refused_event.at("end_user_id") == bob);
+  CHECK(refused_event.at("end_user_id") == stack.bob);
 }
 
 TEST_CASE("memory API: idempotency keys in the header or the body, per end user",
           "[integration][memory_api]") {
   memory_stack stack({}, false);
-  const auto alice_token = stack.token(alice);
-  const auto bob_token = stack.token(bob);
+  const auto alice_token = stack.token(stack.alice);
+  const auto bob_token = stack.token(stack.bob);
   const std::string body = R"({"content":"likes jasmine tea"})";
 
   const auto first =
@@ -375,11 +217,12 @@ TEST_CASE("memory API: idempotency keys in the header or the body, per end user"
   const auto conflict = stack.post("/api/v1/memories", alice_token,
                                    R"({"content":"likes oolong","idempotency_key":"k-1"})");
   const auto problem = check_problem(conflict, 422);
-  CHECK(pointers(problem) == std::set<std::string>{"#/idempotency_key"});
+  CHECK(error_pointers(problem) == std::set<std::string>{"#/idempotency_key"});
   const auto header_conflict =
       stack.post("/api/v1/memories", alice_token, R"({"content":"likes oolong"})",
                  {{"Idempotency-Key", "k-1"}});
-  CHECK(pointers(check_problem(header_conflict, 422)) == std::set<std::string>{"Idempotency-Key"});
+  CHECK(error_pointers(check_problem(header_conflict, 422)) ==
+        std::set<std::string>{"Idempotency-Key"});
 
   // Bob's k-1 is his own key.
   const auto bobs = stack.post("/api/v1/memories", bob_token, body, {{"Idempotency-Key", "k-1"}});
@@ -388,8 +231,8 @@ TEST_CASE("memory API: idempotency keys in the header or the body, per end user"
 
   // Remembered for 24 hours.
   const auto ttl = redis_commands(stack.redis.port())
-                       .run({"PTTL", "{gpt-adapter}:idempotency:" + stack.application_id + ":" +
-                                         alice + ":" + auth::sha256_hex("k-1")})
+                       .run({"PTTL", "{gpt-adapter}:idempotency:" + stack.application.id + ":" +
+                                         stack.alice + ":" + auth::sha256_hex("k-1")})
                        .as_integer();
   CHECK(ttl > 23LL * 3600 * 1000);
   CHECK(ttl <= 24LL * 3600 * 1000);
@@ -409,7 +252,7 @@ TEST_CASE("memory API: idempotency keys in the header or the body, per end user"
 TEST_CASE("memory API: malformed, mistyped and invalid requests, scopes and credentials",
           "[integration][memory_api]") {
   memory_stack stack({}, false);
-  const auto token = stack.token(alice);
+  const auto token = stack.token(stack.alice);
 
   const auto malformed = stack.post("/api/v1/search", token, R"({"query": "tea")");
   check_problem(malformed, 400);
@@ -419,7 +262,7 @@ TEST_CASE("memory API: malformed, mistyped and invalid requests, scopes and cred
   const auto invalid = stack.post("/api/v1/search", token,
                                   R"({"limit":0,"filters":{"date_range":{"start":"yesterday"}}})");
   const auto problem = check_problem(invalid, 422);
-  CHECK(pointers(problem) ==
+  CHECK(error_pointers(problem) ==
         std::set<std::string>{"#/query", "#/limit", "#/filters/date_range/start"});
   CHECK(text_of(problem, "instance") == "/api/v1/search");
   check_problem(stack.post("/api/v1/memories", token, R"({"content":""})"), 422);
@@ -430,12 +273,12 @@ TEST_CASE("memory API: malformed, mistyped and invalid requests, scopes and cred
   check_problem(stack.get("/api/v1/memories?cursor=not-a-cursor", token), 422);
 
   // memories:read cannot write; no credential at all is 401. Nothing reached the queue.
-  const auto reader = stack.token(alice, {"memories:read"});
+  const auto reader = stack.token(stack.alice, {"memories:read"});
   const auto forbidden = stack.post("/api/v1/memories", reader, R"({"content":"x"})");
   check_problem(forbidden, 403);
   CHECK_THAT(forbidden.header("www-authenticate"), Contains("insufficient_scope"));
   check_problem(stack.call(bhttp::verb::delete_, "/api/v1/memories/m-1", reader), 403);
-  const auto writer = stack.token(alice, {"memories:write"});
+  const auto writer = stack.token(stack.alice, {"memories:write"});
   check_problem(stack.post("/api/v1/search", writer, R"({"query":"tea"})"), 403);
   const auto anonymous =
       http_request(stack.api->port(), {.method = bhttp::verb::post,
@@ -444,7 +287,7 @@ TEST_CASE("memory API: malformed, mistyped and invalid requests, scopes and cred
                                        .headers = {{"Content-Type", "application/json"}}});
   check_problem(anonymous, 401);
   CHECK(redis_commands(stack.redis.port()).run({"XLEN", "{gpt-adapter}:jobs"}).as_integer() == 0);
-  const auto refused = wait_for_audit(stack, invalid.header("x-request-id"));
+  const auto refused = stack.wait_for_audit_event(invalid.header("x-request-id"));
   CHECK(refused.at("operation_type") == "search");
   CHECK(refused.at("response_status") == "422");
 }
@@ -452,8 +295,8 @@ TEST_CASE("memory API: malformed, mistyped and invalid requests, scopes and cred
 TEST_CASE("memory API: a slow Memory Bank makes search answer 202 pending, then the job finishes",
           "[integration][memory_api]") {
   memory_stack stack(std::map<std::string, std::string>{{"SEARCH_WAIT_TIMEOUT_MS", "300"}});
-  const auto token = stack.token(alice);
-  stack.bank.set_faults({{"latency_ms", 1500}});
+  const auto token = stack.token(stack.alice);
+  stack.bank->set_faults({{"latency_ms", 1500}});
   const auto started = std::chrono::steady_clock::now();
   const auto reply = stack.post("/api/v1/search", token, R"({"query":"anything"})");
   const auto waited = std::chrono::steady_clock::now() - started;
@@ -476,16 +319,12 @@ TEST_CASE("memory API: while the Memory Bank circuit is open, search answers 503
   memory_stack stack({{"SEARCH_WAIT_TIMEOUT_MS", "1500"}, {"MEMORY_BANK_BREAKER_OPEN_MS", "30000"}},
                      false);
   // The worker's breaker opens at the first failure and stays open beyond the test.
-  stack.worker =
-      std::make_unique<service_process>(worker_binary,
-                                        stack.environment({{"MEMORY_BANK_BREAKER_FAILURES", "1"},
-                                                           {"MEMORY_BANK_BREAKER_OPEN_MS", "30000"},
-                                                           {"MEMORY_BANK_READ_RETRIES", "0"},
-                                                           {"JOB_RETRY_BASE_DELAY_MS", "10"}}),
-                                        "WORKER_OPS_PORT");
-  REQUIRE(stack.worker->wait_healthy(30s));
-  stack.bank.set_faults({{"down", true}});
-  const auto token = stack.token(alice);
+  stack.start_worker({{"MEMORY_BANK_BREAKER_FAILURES", "1"},
+                      {"MEMORY_BANK_BREAKER_OPEN_MS", "30000"},
+                      {"MEMORY_BANK_READ_RETRIES", "0"},
+                      {"JOB_RETRY_BASE_DELAY_MS", "10"}});
+  stack.bank->set_faults({{"down", true}});
+  const auto token = stack.token(stack.alice);
   const auto reply = stack.post("/api/v1/search", token, R"({"query":"tea"})");
   const auto problem = check_problem(reply, 503);
   CHECK(reply.header("retry-after") == "30");
@@ -511,16 +350,18 @@ TEST_CASE("memory API: /openapi.json lists exactly the protected routes and impo
   // The routes the API registers, from the same code the binary runs, against the served paths.
   std::set<std::tuple<std::string, std::string, std::string>> registered;
   {
+    // Declared before the I/O thread, which is joined first: the authorization uses the keys.
+    const auto keys = test_hmac_keys();
     metrics::registry registry;
     io_threads io(1);
     config::common_settings common;
-    common.database.url = stack.postgres.runtime_url();
+    common.database.url = stack.database.runtime_url();
     common.database.pool_min = 0;
     common.database.pool_max = 1;
     common.redis.url = stack.redis.url();
     auto dependencies = service::start_dependencies(io.context().get_executor(), common);
     const auto authorization = api::request_auth::request_authorization::create(
-        io.context().get_executor(), {}, stack.keys, token_settings, dependencies,
+        io.context().get_executor(), {}, keys, token_settings, dependencies,
         redis::parse_url(stack.redis.url()), registry);
     http::router routes;
     api::request_auth::add_me_route(*authorization, routes);

@@ -1,27 +1,18 @@
-#include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <map>
-#include <memory>
 #include <optional>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <hiredis/hiredis.h>
 
-#include "common/auth/base64.hpp"
 #include "common/auth/pkce.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "common/auth/signing_key.hpp"
-#include "common/text/percent_encoding.hpp"
-#include "tests/support/admin_cli.hpp"
+#include "tests/support/api_stack.hpp"
 #include "tests/support/http_client.hpp"
-#include "tests/support/prometheus_text.hpp"
-#include "tests/support/services.hpp"
+#include "tests/support/oauth_browser.hpp"
 #include "tests/support/test_keys.hpp"
 
 using namespace gpt_adapter::testing;
@@ -30,318 +21,12 @@ using Catch::Matchers::StartsWith;
 namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 namespace auth = gpt_adapter::auth;
-namespace text = gpt_adapter::text;
-
-namespace {
-
-constexpr auto chatgpt_pattern = "https://chatgpt.com/aip/*/oauth/callback";
-constexpr auto chatgpt_callback = "https://chatgpt.com/aip/g-4f2a9c/oauth/callback";
-constexpr auto form_type = "application/x-www-form-urlencoded";
-
-// Test secrets are hashed with the fewest PBKDF2 iterations the server accepts: the checks are
-// the same, the suite just does not spend seconds per token request.
-std::string cheap_hash(const std::string& secret) {
-  return auth::hash_secret(secret, auth::min_iterations);
-}
-
-std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string body;
-  for (const auto& [name, value] : fields) {
-    body +=
-        (body.empty() ? "" : "&") + text::percent_encode(name) + "=" + text::percent_encode(value);
-  }
-  return body;
-}
-
-std::string basic(const std::string& id, const std::string& secret) {
-  return "Basic " +
-         auth::encode_base64(text::percent_encode(id) + ":" + text::percent_encode(secret),
-                             auth::base64_alphabet::standard);
-}
-
-std::map<std::string, std::string> query_of(const std::string& location) {
-  std::map<std::string, std::string> params;
-  const auto question = location.find('?');
-  if (question == std::string::npos) {
-    return params;
-  }
-  std::string_view rest(location);
-  rest.remove_prefix(question + 1);
-  while (!rest.empty()) {
-    const auto pair = rest.substr(0, rest.find('&'));
-    rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
-    const auto equals = pair.find('=');
-    params[*text::percent_decode(pair.substr(0, equals), text::plus_sign::space)] =
-        *text::percent_decode(equals == std::string_view::npos ? "" : pair.substr(equals + 1),
-                              text::plus_sign::space);
-  }
-  return params;
-}
-
-std::string json_text(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
-}
-
-// The payload of a compact JWS, decoded (the test reads claims; it does not verify).
-json::object jwt_claims(const std::string& token) {
-  const auto first = token.find('.');
-  const auto second = token.find('.', first + 1);
-  const auto payload = auth::decode_base64url(token.substr(first + 1, second - first - 1));
-  REQUIRE(payload);
-  return json::parse(*payload).as_object();
-}
-
-json::object jwt_header(const std::string& token) {
-  const auto header = auth::decode_base64url(token.substr(0, token.find('.')));
-  REQUIRE(header);
-  return json::parse(*header).as_object();
-}
-
-// Runs the real gpt-adapter-admin; `stdin_text`, when given, is piped to its standard input.
-admin_cli_result run_admin(const std::vector<std::string>& args,
-                           std::map<std::string, std::string> environment,
-                           std::optional<std::string> stdin_text = std::nullopt) {
-  auto result = run_admin_cli(args, std::move(environment), std::move(stdin_text));
-  UNSCOPED_INFO("gpt-adapter-admin " << (args.empty() ? "" : args[0]) << " exited " << result.status
-                                     << "\nstdout:\n"
-                                     << result.out << "\nstderr:\n"
-                                     << result.err);
-  return result;
-}
-
-struct client_credentials {
-  std::string id;
-  std::string client_id;
-  std::string secret;
-};
-
-// Entries of the audit stream, as field maps.
-std::vector<std::map<std::string, std::string>> audit_entries(unsigned short redis_port) {
-  std::unique_ptr<redisContext, decltype(&redisFree)> context(redisConnect("127.0.0.1", redis_port),
-                                                              redisFree);
-  REQUIRE(context);
-  REQUIRE(context->err == 0);
-  std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(
-      static_cast<redisReply*>(redisCommand(context.get(), "XRANGE {gpt-adapter}:audit - +")),
-      freeReplyObject);
-  REQUIRE(reply);
-  std::vector<std::map<std::string, std::string>> entries;
-  for (std::size_t i = 0; i < reply->elements; ++i) {
-    const auto* fields = reply->element[i]->element[1];
-    auto& entry = entries.emplace_back();
-    for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
-      entry[std::string(fields->element[f]->str, fields->element[f]->len)] =
-          std::string(fields->element[f + 1]->str, fields->element[f + 1]->len);
-    }
-  }
-  return entries;
-}
-
-// A migrated database, a Redis, and the API started on them with `extra` settings.
-class oauth_fixture {
- public:
-  explicit oauth_fixture(std::map<std::string, std::string> extra = {}) {
-    REQUIRE(run_admin({"migrate", "up"}, {{"DATABASE_URL", database.owner_url()}}).status == 0);
-    // Deployments grant the runtime privileges to the API's login role.
-    run_sql(database.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app");
-    start_api(std::move(extra));
-  }
-
-  ~oauth_fixture() {
-    if (api && !api->process().running()) {
-      std::cerr << "the API exited during the test; its output:\n" << api->output() << '\n';
-    }
-  }
-
-  void start_api(std::map<std::string, std::string> extra) {
-    api.reset();
-    auto environment = service_environment(database, redis);
-    for (auto& [name, value] : extra) {
-      environment[name] = value;
-    }
-    api = std::make_unique<service_process>(api_binary, environment, "API_PORT");
-    REQUIRE(api->wait_healthy(30s));
-  }
-
-  unsigned short port() const { return api->port(); }
-
-  client_credentials create_client(const std::string& name, const std::string& scopes,
-                                   const std::string& redirect_uri = chatgpt_pattern,
-                                   bool refresh_for_client_credentials = false) {
-    client_credentials client{.client_id = "gpta_" + auth::random_token(12),
-                              .secret = auth::random_token(32)};
-    run_sql(database.owner_url(),
-            "INSERT INTO custom_gpt_applications (name, client_id, client_secret_hash, scopes, "
-            "redirect_uris, issue_refresh_for_client_credentials) VALUES ('" +
-                name + "', '" + client.client_id + "', '" + cheap_hash(client.secret) + "', '{" +
-                scopes + "}', ARRAY['" + redirect_uri + "'], " +
-                (refresh_for_client_credentials ? "true" : "false") + ")");
-    client.id = value("SELECT id::text FROM custom_gpt_applications WHERE client_id = '" +
-                      client.client_id + "'");
-    return client;
-  }
-
-  std::string create_user(const std::string& username, const std::string& password) {
-    run_sql(database.owner_url(),
-            "INSERT INTO custom_gpt_end_users (username, password_hash) VALUES ('" + username +
-                "', '" + cheap_hash(password) + "')");
-    return value("SELECT id::text FROM custom_gpt_end_users WHERE username = '" + username + "'");
-  }
-
-  // The first cell of a query run as the owner, through the admin-free psql-like helper.
-  std::string value(const std::string& sql) {
-    temp_dir dir("oauth-sql");
-    const auto out = dir.path() / "out";
-    child_process psql(
-        {.argv = {"/usr/lib/postgresql/15/bin/psql", database.owner_url(), "-At", "-c", sql},
-         .output_file = out});
-    REQUIRE(psql.wait_exit(30s) == 0);
-    auto result = psql.output();
-    while (!result.empty() && (result.back() == '\n' || result.back() == '\r')) {
-      result.pop_back();
-    }
-    return result;
-  }
-
-  http_reply token_request(const std::string& body,
-                           std::vector<std::pair<std::string, std::string>> headers = {},
-                           const std::string& target = "/oauth/token",
-                           const std::string& content_type = form_type) {
-    headers.emplace_back("Content-Type", content_type);
-    auto reply = http_request(port(), {.method = bhttp::verb::post,
-                                       .target = target,
-                                       .body = body,
-                                       .headers = std::move(headers)});
-    if (reply.status >= 500) {
-      UNSCOPED_INFO("server output:\n" << api->output());
-    }
-    return reply;
-  }
-
-  json::object introspect(const client_credentials& client, const std::string& token) {
-    const auto reply = http_request(
-        port(), {.method = bhttp::verb::post,
-                 .target = "/oauth/introspect",
-                 .body = form({{"token", token}}),
-                 .headers = {{"Content-Type", form_type},
-                             {"Authorization", basic(client.client_id, client.secret)}}});
-    REQUIRE(reply.status == 200);
-    return reply.json().as_object();
-  }
-
-  double metric(const std::string& name, const std::map<std::string, std::string>& labels) {
-    return parse_prometheus_text(http_get(port(), "/metrics").body).value(name, labels).value_or(0);
-  }
-
-  postgres_server database;
-  redis_server redis;
-  std::unique_ptr<service_process> api;
-};
-
-// What a browser does on the authorization page: GET the form, keep its cookie and CSRF token,
-// POST the credentials. Returns the final response (a redirect on success).
-struct browser_sign_in {
-  http_reply page;
-  std::string cookie;
-  std::string csrf_token;
-  std::vector<std::pair<std::string, std::string>> hidden_fields;
-};
-
-browser_sign_in open_authorize_page(unsigned short port, const std::string& query) {
-  browser_sign_in browser;
-  browser.page = http_get(port, "/oauth/authorize?" + query);
-  const auto set_cookie = browser.page.header("set-cookie");
-  browser.cookie = set_cookie.substr(0, set_cookie.find(';'));
-  static const std::regex hidden(R"re(<input type="hidden" name="([^"]+)" value="([^"]*)">)re");
-  for (std::sregex_iterator match(browser.page.body.begin(), browser.page.body.end(), hidden), end;
-       match != end; ++match) {
-    // Values are HTML-escaped; the ones in these tests only need &amp; and &quot; back.
-    auto value = std::regex_replace((*match)[2].str(), std::regex("&amp;"), "&");
-    value = std::regex_replace(value, std::regex("&quot;"), "\"");
-    if ((*match)[1] == "csrf_token") {
-      browser.csrf_token = value;
-    } else {
-      browser.hidden_fields.emplace_back((*match)[1], value);
-    }
-  }
-  return browser;
-}
-
-http_reply submit_sign_in(unsigned short port, const browser_sign_in& browser,
-                          const std::string& username, const std::string& password,
-                          const std::string& decision = "allow",
-                          std::optional<std::string> csrf_override = std::nullopt,
-                          std::optional<std::string> cookie_override = std::nullopt) {
-  auto fields = browser.hidden_fields;
-  fields.emplace_back("csrf_token", csrf_override.value_or(browser.csrf_token));
-  fields.emplace_back("username", username);
-  fields.emplace_back("password", password);
-  fields.emplace_back("decision", decision);
-  return http_request(port, {.method = bhttp::verb::post,
-                             .target = "/oauth/authorize",
-                             .body = form(fields),
-                             .headers = {{"Content-Type", form_type},
-                                         {"Cookie", cookie_override.value_or(browser.cookie)}}});
-}
-
-std::string authorize_query(const client_credentials& client, const std::string& state,
-                            std::vector<std::pair<std::string, std::string>> extra = {}) {
-  std::vector<std::pair<std::string, std::string>> fields{{"response_type", "code"},
-                                                          {"client_id", client.client_id},
-                                                          {"redirect_uri", chatgpt_callback},
-                                                          {"state", state},
-                                                          {"scope", ""}};
-  fields.insert(fields.end(), extra.begin(), extra.end());
-  return form(fields);
-}
-
-// Signs in and returns the authorization code from the redirect.
-std::string obtain_code(oauth_fixture& fixture, const client_credentials& client,
-                        const std::string& username, const std::string& password,
-                        std::vector<std::pair<std::string, std::string>> extra = {}) {
-  const auto browser =
-      open_authorize_page(fixture.port(), authorize_query(client, "s-1", std::move(extra)));
-  REQUIRE(browser.page.status == 200);
-  const auto reply = submit_sign_in(fixture.port(), browser, username, password);
-  REQUIRE(reply.status == 303);
-  const auto params = query_of(reply.header("location"));
-  REQUIRE(params.count("code") == 1);
-  return params.at("code");
-}
-
-json::object exchange_code(oauth_fixture& fixture, const client_credentials& client,
-                           const std::string& code, int expected_status,
-                           std::vector<std::pair<std::string, std::string>> extra = {}) {
-  std::vector<std::pair<std::string, std::string>> fields{{"grant_type", "authorization_code"},
-                                                          {"code", code},
-                                                          {"redirect_uri", chatgpt_callback},
-                                                          {"client_id", client.client_id},
-                                                          {"client_secret", client.secret}};
-  fields.insert(fields.end(), extra.begin(), extra.end());
-  const auto reply = fixture.token_request(form(fields));
-  INFO(reply.body);
-  REQUIRE(reply.status == expected_status);
-  return reply.json().as_object();
-}
-
-json::object refresh(oauth_fixture& fixture, const client_credentials& client,
-                     const std::string& refresh_token, int expected_status) {
-  const auto reply = fixture.token_request(
-      form({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}}),
-      {{"Authorization", basic(client.client_id, client.secret)}});
-  INFO(reply.body);
-  REQUIRE(reply.status == expected_status);
-  return reply.json().as_object();
-}
-
-}  // namespace
 
 TEST_CASE("OAuth: the ChatGPT code flow with refresh rotation and reuse detection",
           "[integration][oauth]") {
-  oauth_fixture fixture;
-  const auto client = fixture.create_client("Memory <GPT>", "memories:read,memories:write");
-  const auto user_id = fixture.create_user("alice", "correct horse battery");
+  api_stack fixture;
+  const auto client = fixture.insert_application("Memory <GPT>", "memories:read,memories:write");
+  const auto user_id = fixture.insert_end_user("alice", "correct horse battery");
 
   // The authorization page: the app's name (escaped) and the scopes, a CSRF token and a cookie.
   const auto browser =
@@ -385,7 +70,7 @@ TEST_CASE("OAuth: the ChatGPT code flow with refresh rotation and reuse detectio
   const auto claims = jwt_claims(access);
   CHECK(json_text(claims, "sub") == user_id);
   CHECK(json_text(claims, "client_id") == client.client_id);
-  CHECK(fixture.introspect(client, access).at("active").as_bool());
+  CHECK(introspect(fixture, client, access).at("active").as_bool());
   // Refresh tokens are stored only as their SHA-256.
   CHECK(fixture.value("SELECT count(*) FROM custom_gpt_sessions WHERE token_hash = '" +
                       auth::sha256_hex(first_refresh) + "'") == "1");
@@ -400,14 +85,14 @@ TEST_CASE("OAuth: the ChatGPT code flow with refresh rotation and reuse detectio
   const auto third = refresh(fixture, client, second_refresh, 200);
   const auto third_access = json_text(third, "access_token");
   const auto third_refresh = json_text(third, "refresh_token");
-  CHECK(fixture.introspect(client, third_refresh).at("active").as_bool());
+  CHECK(introspect(fixture, client, third_refresh).at("active").as_bool());
 
   // Reusing an old refresh token revokes the whole family, the latest tokens included.
   const auto reused = refresh(fixture, client, first_refresh, 400);
   CHECK(json_text(reused, "error") == "invalid_grant");
   CHECK(json_text(refresh(fixture, client, third_refresh, 400), "error") == "invalid_grant");
-  CHECK_FALSE(fixture.introspect(client, third_access).at("active").as_bool());
-  CHECK_FALSE(fixture.introspect(client, third_refresh).at("active").as_bool());
+  CHECK_FALSE(introspect(fixture, client, third_access).at("active").as_bool());
+  CHECK_FALSE(introspect(fixture, client, third_refresh).at("active").as_bool());
 
   CHECK(fixture.metric("gpt_adapter_oauth_tokens_issued_total",
                        {{"grant", "authorization_code"}}) == 1);
@@ -418,9 +103,9 @@ TEST_CASE("OAuth: the ChatGPT code flow with refresh rotation and reuse detectio
   // Every outcome is audited, the reuse included, and no secret reaches the audit stream.
   bool reuse_audited = false;
   bool sign_in_audited = false;
-  for (const auto& entry : audit_entries(fixture.redis.port())) {
+  for (const auto& entry : fixture.audit_stream()) {
     for (const auto& [name, value] : entry) {
-      CHECK(value.find(client.secret) == std::string::npos);
+      CHECK(value.find(client.client_secret) == std::string::npos);
       CHECK(value.find(first_refresh) == std::string::npos);
       CHECK(value.find("correct horse battery") == std::string::npos);
       if (value.find("refresh_token_reuse") != std::string::npos) {
@@ -435,7 +120,7 @@ TEST_CASE("OAuth: the ChatGPT code flow with refresh rotation and reuse detectio
   CHECK(sign_in_audited);
   // Nothing the server logged contains a token, a secret or a password.
   const auto output = fixture.api->output();
-  CHECK(output.find(client.secret) == std::string::npos);
+  CHECK(output.find(client.client_secret) == std::string::npos);
   CHECK(output.find(first_refresh) == std::string::npos);
   CHECK(output.find(access) == std::string::npos);
   CHECK(output.find("correct horse battery") == std::string::npos);
@@ -445,10 +130,10 @@ TEST_CASE(
     "OAuth: authorization codes are single use, bound to client and redirect URI, and PKCE "
     "is verified when the request had a challenge",
     "[integration][oauth]") {
-  oauth_fixture fixture;
-  const auto client = fixture.create_client("GPT", "memories:read");
-  const auto other = fixture.create_client("Other", "memories:read");
-  fixture.create_user("bob", "bob's long password");
+  api_stack fixture;
+  const auto client = fixture.insert_application("GPT", "memories:read");
+  const auto other = fixture.insert_application("Other", "memories:read");
+  fixture.insert_end_user("bob", "bob's long password");
 
   SECTION("a code used twice revokes the tokens it produced") {
     const auto code = obtain_code(fixture, client, "bob", "bob's long password");
@@ -456,7 +141,7 @@ TEST_CASE(
     const auto replay = exchange_code(fixture, client, code, 400);
     CHECK(json_text(replay, "error") == "invalid_grant");
     CHECK_FALSE(
-        fixture.introspect(client, json_text(tokens, "access_token")).at("active").as_bool());
+        introspect(fixture, client, json_text(tokens, "access_token")).at("active").as_bool());
     CHECK(json_text(refresh(fixture, client, json_text(tokens, "refresh_token"), 400), "error") ==
           "invalid_grant");
     CHECK(fixture.metric("gpt_adapter_oauth_authentication_failures_total",
@@ -467,11 +152,12 @@ TEST_CASE(
     auto code = obtain_code(fixture, client, "bob", "bob's long password");
     CHECK(json_text(exchange_code(fixture, other, code, 400), "error") == "invalid_grant");
     code = obtain_code(fixture, client, "bob", "bob's long password");
-    const auto reply = fixture.token_request(
-        form({{"grant_type", "authorization_code"},
-              {"code", code},
-              {"redirect_uri", "https://chatgpt.com/aip/g-other/oauth/callback"}}),
-        {{"Authorization", basic(client.client_id, client.secret)}});
+    const auto reply =
+        token_request(fixture,
+                      form({{"grant_type", "authorization_code"},
+                            {"code", code},
+                            {"redirect_uri", "https://chatgpt.com/aip/g-other/oauth/callback"}}),
+                      {{"Authorization", basic(client.client_id, client.client_secret)}});
     CHECK(reply.status == 400);
     CHECK(json_text(reply.json().as_object(), "error") == "invalid_grant");
     CHECK(json_text(exchange_code(fixture, client, "not-a-code", 400), "error") == "invalid_grant");
@@ -508,9 +194,9 @@ TEST_CASE(
     "OAuth: authorization errors redirect with state, except for an unknown client or "
     "redirect URI",
     "[integration][oauth]") {
-  oauth_fixture fixture;
-  const auto client = fixture.create_client("GPT", "memories:read");
-  fixture.create_user("carol", "carol's long password");
+  api_stack fixture;
+  const auto client = fixture.insert_application("GPT", "memories:read");
+  fixture.insert_end_user("carol", "carol's long password");
 
   const auto page_error = [&](const std::string& query) {
     const auto reply = http_get(fixture.port(), "/oauth/authorize?" + query);
@@ -582,13 +268,13 @@ TEST_CASE(
 
 TEST_CASE("OAuth: client credentials with both authentication methods, JSON bodies and scopes",
           "[integration][oauth]") {
-  oauth_fixture fixture;
-  const auto client = fixture.create_client("Service", "memories:read,memories:write");
+  api_stack fixture;
+  const auto client = fixture.insert_application("Service", "memories:read,memories:write");
 
   // client_secret_basic, form body, a subset of the allowed scopes.
   auto reply =
-      fixture.token_request(form({{"grant_type", "client_credentials"}, {"scope", "memory:read"}}),
-                            {{"Authorization", basic(client.client_id, client.secret)}});
+      token_request(fixture, form({{"grant_type", "client_credentials"}, {"scope", "memory:read"}}),
+                    {{"Authorization", basic(client.client_id, client.client_secret)}});
   REQUIRE(reply.status == 200);
   CHECK(reply.header("cache-control") == "no-store");
   CHECK(reply.header("pragma") == "no-cache");
@@ -600,40 +286,41 @@ TEST_CASE("OAuth: client credentials with both authentication methods, JSON bodi
   CHECK(json_text(claims, "iss") == "http://localhost:" + std::to_string(fixture.port()));
 
   // client_secret_post in a JSON body at the seeds' alias; an empty scope means the defaults.
-  reply = fixture.token_request(json::serialize(json::object{{"grant_type", "client_credentials"},
-                                                             {"client_id", client.client_id},
-                                                             {"client_secret", client.secret},
-                                                             {"scope", ""}}),
-                                {}, "/auth/token", "application/json");
+  reply = token_request(fixture,
+                        json::serialize(json::object{{"grant_type", "client_credentials"},
+                                                     {"client_id", client.client_id},
+                                                     {"client_secret", client.client_secret},
+                                                     {"scope", ""}}),
+                        {}, "/auth/token", "application/json");
   REQUIRE(reply.status == 200);
   CHECK(json_text(reply.json().as_object(), "scope") == "memories:read memories:write");
 
   // Errors exactly as RFC 6749 §5.2.
-  const auto limited = fixture.create_client("Reader", "memories:read");
-  reply = fixture.token_request(
-      form({{"grant_type", "client_credentials"}, {"scope", "memories:write"}}),
-      {{"Authorization", basic(limited.client_id, limited.secret)}});
+  const auto limited = fixture.insert_application("Reader", "memories:read");
+  reply = token_request(fixture,
+                        form({{"grant_type", "client_credentials"}, {"scope", "memories:write"}}),
+                        {{"Authorization", basic(limited.client_id, limited.client_secret)}});
   CHECK(reply.status == 400);
   CHECK(json_text(reply.json().as_object(), "error") == "invalid_scope");
-  reply = fixture.token_request(
-      form({{"grant_type", "client_credentials"}, {"scope", "memories:admin"}}),
-      {{"Authorization", basic(client.client_id, client.secret)}});
+  reply = token_request(fixture,
+                        form({{"grant_type", "client_credentials"}, {"scope", "memories:admin"}}),
+                        {{"Authorization", basic(client.client_id, client.client_secret)}});
   CHECK(json_text(reply.json().as_object(), "error") == "invalid_scope");
 
-  reply = fixture.token_request(form({{"grant_type", "client_credentials"}}),
-                                {{"Authorization", basic(client.client_id, "wrong-secret")}});
+  reply = token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                        {{"Authorization", basic(client.client_id, "wrong-secret")}});
   CHECK(reply.status == 401);
   CHECK(reply.header("content-type") == "application/json");
   CHECK(json_text(reply.json().as_object(), "error") == "invalid_client");
   CHECK_THAT(reply.header("www-authenticate"), StartsWith("Basic realm="));
-  reply = fixture.token_request(form({{"grant_type", "client_credentials"},
-                                      {"client_id", "gpta_nobody"},
-                                      {"client_secret", "x"}}));
+  reply = token_request(fixture, form({{"grant_type", "client_credentials"},
+                                       {"client_id", "gpta_nobody"},
+                                       {"client_secret", "x"}}));
   CHECK(reply.status == 401);
-  reply = fixture.token_request(form({{"grant_type", "password"}}),
-                                {{"Authorization", basic(client.client_id, client.secret)}});
+  reply = token_request(fixture, form({{"grant_type", "password"}}),
+                        {{"Authorization", basic(client.client_id, client.client_secret)}});
   CHECK(json_text(reply.json().as_object(), "error") == "unsupported_grant_type");
-  reply = fixture.token_request("grant_type=client_credentials", {}, "/oauth/token", "text/plain");
+  reply = token_request(fixture, "grant_type=client_credentials", {}, "/oauth/token", "text/plain");
   CHECK(reply.status == 400);
   CHECK(json_text(reply.json().as_object(), "error") == "invalid_request");
   CHECK(fixture.metric("gpt_adapter_oauth_authentication_failures_total",
@@ -644,33 +331,34 @@ TEST_CASE("OAuth: client credentials with both authentication methods, JSON bodi
 
 TEST_CASE("OAuth: disabling an application or resetting its secret invalidates older tokens",
           "[integration][oauth]") {
-  oauth_fixture fixture;
-  const auto client =
-      fixture.create_client("GPT", "memories:read", chatgpt_pattern, /*refresh=*/true);
+  api_stack fixture;
+  const auto client = fixture.insert_application("GPT", "memories:read", chatgpt_redirect_pattern,
+                                                 /*refresh=*/true);
   const auto issue = [&] {
     const auto reply =
-        fixture.token_request(form({{"grant_type", "client_credentials"}}),
-                              {{"Authorization", basic(client.client_id, client.secret)}});
+        token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                      {{"Authorization", basic(client.client_id, client.client_secret)}});
     REQUIRE(reply.status == 200);
     return reply.json().as_object();
   };
   const auto before = issue();
   REQUIRE(before.contains("refresh_token"));
-  CHECK(fixture.introspect(client, json_text(before, "access_token")).at("active").as_bool());
+  CHECK(introspect(fixture, client, json_text(before, "access_token")).at("active").as_bool());
 
   // What `app reset-secret` does: a new hash and a higher token version.
   const auto new_secret = auth::random_token(32);
   run_sql(fixture.database.owner_url(),
-          "UPDATE custom_gpt_applications SET client_secret_hash = '" + cheap_hash(new_secret) +
+          "UPDATE custom_gpt_applications SET client_secret_hash = '" +
+              fast_secret_hash(new_secret) +
               "', token_version = token_version + 1 WHERE client_id = '" + client.client_id + "'");
   auto renewed = client;
-  renewed.secret = new_secret;
+  renewed.client_secret = new_secret;
   const auto old_secret =
-      fixture.token_request(form({{"grant_type", "client_credentials"}}),
-                            {{"Authorization", basic(client.client_id, client.secret)}});
+      token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                    {{"Authorization", basic(client.client_id, client.client_secret)}});
   CHECK(old_secret.status == 401);
   CHECK_FALSE(
-      fixture.introspect(renewed, json_text(before, "access_token")).at("active").as_bool());
+      introspect(fixture, renewed, json_text(before, "access_token")).at("active").as_bool());
   CHECK(json_text(refresh(fixture, renewed, json_text(before, "refresh_token"), 400), "error") ==
         "invalid_grant");
 
@@ -679,25 +367,24 @@ TEST_CASE("OAuth: disabling an application or resetting its secret invalidates o
           "UPDATE custom_gpt_applications SET status = 'disabled' WHERE client_id = '" +
               client.client_id + "'");
   const auto disabled =
-      fixture.token_request(form({{"grant_type", "client_credentials"}}),
-                            {{"Authorization", basic(renewed.client_id, renewed.secret)}});
+      token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                    {{"Authorization", basic(renewed.client_id, renewed.client_secret)}});
   CHECK(disabled.status == 401);
   CHECK(json_text(disabled.json().as_object(), "error") == "invalid_client");
 }
 
 TEST_CASE("OAuth: revocation and introspection", "[integration][oauth]") {
-  oauth_fixture fixture;
-  const auto client = fixture.create_client("GPT", "memories:read");
-  const auto other = fixture.create_client("Other", "memories:read");
-  fixture.create_user("dave", "dave's long password");
-  const auto revoke = [&](const client_credentials& as, const std::string& token) {
-    return http_request(
-        fixture.port(),
-        {.method = bhttp::verb::post,
-         .target = "/oauth/revoke",
-         .body =
-             form({{"token", token}, {"client_id", as.client_id}, {"client_secret", as.secret}}),
-         .headers = {{"Content-Type", form_type}}});
+  api_stack fixture;
+  const auto client = fixture.insert_application("GPT", "memories:read");
+  const auto other = fixture.insert_application("Other", "memories:read");
+  fixture.insert_end_user("dave", "dave's long password");
+  const auto revoke = [&](const registered_application& as, const std::string& token) {
+    return http_request(fixture.port(), {.method = bhttp::verb::post,
+                                         .target = "/oauth/revoke",
+                                         .body = form({{"token", token},
+                                                       {"client_id", as.client_id},
+                                                       {"client_secret", as.client_secret}}),
+                                         .headers = {{"Content-Type", form_content_type}}});
   };
 
   const auto tokens = exchange_code(
@@ -705,29 +392,28 @@ TEST_CASE("OAuth: revocation and introspection", "[integration][oauth]") {
   const auto access = json_text(tokens, "access_token");
   const auto refresh_token = json_text(tokens, "refresh_token");
 
-  const auto described = fixture.introspect(client, access);
+  const auto described = introspect(fixture, client, access);
   CHECK(described.at("active").as_bool());
   CHECK(json_text(described, "scope") == "memories:read");
   CHECK(json_text(described, "client_id") == client.client_id);
   CHECK(described.at("exp").as_int64() > described.at("iat").as_int64());
   // Another client learns nothing about this client's tokens, and cannot revoke them.
-  CHECK_FALSE(fixture.introspect(other, access).at("active").as_bool());
+  CHECK_FALSE(introspect(fixture, other, access).at("active").as_bool());
   CHECK(revoke(other, refresh_token).status == 200);
-  CHECK(fixture.introspect(client, refresh_token).at("active").as_bool());
-  CHECK_FALSE(fixture.introspect(client, "garbage").at("active").as_bool());
+  CHECK(introspect(fixture, client, refresh_token).at("active").as_bool());
+  CHECK_FALSE(introspect(fixture, client, "garbage").at("active").as_bool());
 
   // Revoking the refresh token revokes its family and the access token issued with it.
   CHECK(revoke(client, refresh_token).status == 200);
-  CHECK_FALSE(fixture.introspect(client, refresh_token).at("active").as_bool());
-  CHECK_FALSE(fixture.introspect(client, access).at("active").as_bool());
+  CHECK_FALSE(introspect(fixture, client, refresh_token).at("active").as_bool());
+  CHECK_FALSE(introspect(fixture, client, access).at("active").as_bool());
   CHECK(json_text(refresh(fixture, client, refresh_token, 400), "error") == "invalid_grant");
 
   // An access token on its own goes on the deny-list.
-  const auto cc =
-      fixture.token_request(form({{"grant_type", "client_credentials"}}),
-                            {{"Authorization", basic(client.client_id, client.secret)}});
+  const auto cc = token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                                {{"Authorization", basic(client.client_id, client.client_secret)}});
   const auto cc_access = json_text(cc.json().as_object(), "access_token");
-  CHECK(fixture.introspect(client, cc_access).at("active").as_bool());
+  CHECK(introspect(fixture, client, cc_access).at("active").as_bool());
   const auto me = [&](const std::string& token) {
     return http_request(fixture.port(), {.method = bhttp::verb::get,
                                          .target = "/api/v1/me",
@@ -735,7 +421,7 @@ TEST_CASE("OAuth: revocation and introspection", "[integration][oauth]") {
   };
   CHECK(me(cc_access).status == 200);
   CHECK(revoke(client, cc_access).status == 200);
-  CHECK_FALSE(fixture.introspect(client, cc_access).at("active").as_bool());
+  CHECK_FALSE(introspect(fixture, client, cc_access).at("active").as_bool());
   // Every API route refuses it from now on, on every replica (the deny-list is in Redis).
   const auto after_revocation = me(cc_access);
   CHECK(after_revocation.status == 401);
@@ -747,7 +433,7 @@ TEST_CASE("OAuth: revocation and introspection", "[integration][oauth]") {
   // Unknown tokens are fine (RFC 7009 §2.2); unauthenticated callers are not.
   CHECK(revoke(client, "never-issued").status == 200);
   auto unauthenticated = client;
-  unauthenticated.secret = "wrong";
+  unauthenticated.client_secret = "wrong";
   const auto refused = revoke(unauthenticated, access);
   CHECK(refused.status == 401);
   CHECK(json_text(refused.json().as_object(), "error") == "invalid_client");
@@ -772,11 +458,12 @@ TEST_CASE("OAuth: metadata and JWKS, with RS256 and ES256 key rotation", "[integ
                     .public_key_pem());
 
   // ES256 signs; the next RSA key is already published.
-  oauth_fixture fixture({{"PUBLIC_BASE_URL", "https://gpt.example.com"},
-                         {"JWT_ALGORITHM", "ES256"},
-                         {"JWT_PRIVATE_KEY_FILE", es_file},
-                         {"JWT_KEY_ID", "es-1"},
-                         {"JWT_VERIFY_ONLY_KEY_FILES", "rs-2=" + rs_public}});
+  api_stack fixture({.api = false});
+  fixture.start_api({{"PUBLIC_BASE_URL", "https://gpt.example.com"},
+                     {"JWT_ALGORITHM", "ES256"},
+                     {"JWT_PRIVATE_KEY_FILE", es_file},
+                     {"JWT_KEY_ID", "es-1"},
+                     {"JWT_VERIFY_ONLY_KEY_FILES", "rs-2=" + rs_public}});
   const auto metadata = http_get(fixture.port(), "/.well-known/oauth-authorization-server");
   REQUIRE(metadata.status == 200);
   const auto document = metadata.json().as_object();
@@ -807,11 +494,11 @@ TEST_CASE("OAuth: metadata and JWKS, with RS256 and ES256 key rotation", "[integ
   };
   CHECK(kids() == std::vector<std::string>{"es-1", "rs-2"});
 
-  const auto client = fixture.create_client("GPT", "memories:read");
+  const auto client = fixture.insert_application("GPT", "memories:read");
   const auto issue = [&] {
     const auto reply =
-        fixture.token_request(form({{"grant_type", "client_credentials"}}),
-                              {{"Authorization", basic(client.client_id, client.secret)}});
+        token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                      {{"Authorization", basic(client.client_id, client.client_secret)}});
     REQUIRE(reply.status == 200);
     return json_text(reply.json().as_object(), "access_token");
   };
@@ -829,32 +516,33 @@ TEST_CASE("OAuth: metadata and JWKS, with RS256 and ES256 key rotation", "[integ
   const auto rs_token = issue();
   CHECK(json_text(jwt_header(rs_token), "alg") == "RS256");
   CHECK(json_text(jwt_header(rs_token), "kid") == "rs-2");
-  CHECK(fixture.introspect(client, es_token).at("active").as_bool());
-  CHECK(fixture.introspect(client, rs_token).at("active").as_bool());
+  CHECK(introspect(fixture, client, es_token).at("active").as_bool());
+  CHECK(introspect(fixture, client, rs_token).at("active").as_bool());
 
   // Once the EC key is dropped, its tokens stop verifying.
   fixture.start_api({{"PUBLIC_BASE_URL", "https://gpt.example.com"},
                      {"JWT_ALGORITHM", "RS256"},
                      {"JWT_PRIVATE_KEY_FILE", rs_file},
                      {"JWT_KEY_ID", "rs-2"}});
-  CHECK_FALSE(fixture.introspect(client, es_token).at("active").as_bool());
-  CHECK(fixture.introspect(client, rs_token).at("active").as_bool());
+  CHECK_FALSE(introspect(fixture, client, es_token).at("active").as_bool());
+  CHECK(introspect(fixture, client, rs_token).at("active").as_bool());
 }
 
 TEST_CASE("OAuth: the token endpoint and sign-in are rate limited per client and address",
           "[integration][oauth]") {
-  oauth_fixture fixture(
-      {{"OAUTH_CLIENT_ATTEMPTS_PER_MINUTE", "3"}, {"OAUTH_ADDRESS_ATTEMPTS_PER_MINUTE", "100"}});
-  const auto client = fixture.create_client("GPT", "memories:read");
+  api_stack fixture({.environment = {{"OAUTH_CLIENT_ATTEMPTS_PER_MINUTE", "3"},
+                                     {"OAUTH_ADDRESS_ATTEMPTS_PER_MINUTE", "100"}}});
+  const auto client = fixture.insert_application("GPT", "memories:read");
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const auto reply = fixture.token_request(
-        form({{"grant_type", "client_credentials"}}),
-        {{"Authorization", basic(client.client_id, attempt == 1 ? "wrong" : client.secret)}});
+    const auto reply =
+        token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                      {{"Authorization",
+                        basic(client.client_id, attempt == 1 ? "wrong" : client.client_secret)}});
     CHECK(reply.status == (attempt == 1 ? 401 : 200));
   }
   const auto limited =
-      fixture.token_request(form({{"grant_type", "client_credentials"}}),
-                            {{"Authorization", basic(client.client_id, client.secret)}});
+      token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                    {{"Authorization", basic(client.client_id, client.client_secret)}});
   CHECK(limited.status == 429);
   CHECK(limited.header("content-type") == "application/problem+json");
   const auto retry_after = std::stoi(limited.header("retry-after"));
@@ -864,14 +552,13 @@ TEST_CASE("OAuth: the token endpoint and sign-in are rate limited per client and
   CHECK(fixture.metric("gpt_adapter_oauth_authentication_failures_total",
                        {{"reason", "rate_limited"}}) == 1);
   // Another client is not affected by this one's attempts.
-  const auto second = fixture.create_client("Second", "memories:read");
-  CHECK(fixture
-            .token_request(form({{"grant_type", "client_credentials"}}),
-                           {{"Authorization", basic(second.client_id, second.secret)}})
+  const auto second = fixture.insert_application("Second", "memories:read");
+  CHECK(token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                      {{"Authorization", basic(second.client_id, second.client_secret)}})
             .status == 200);
 
   // Sign-in attempts are counted per username too.
-  fixture.create_user("erin", "erin's long password");
+  fixture.insert_end_user("erin", "erin's long password");
   for (int attempt = 0; attempt < 3; ++attempt) {
     const auto browser = open_authorize_page(fixture.port(), authorize_query(client, "s"));
     CHECK(submit_sign_in(fixture.port(), browser, "erin", "not the password").status == 200);
@@ -884,13 +571,11 @@ TEST_CASE("OAuth: the token endpoint and sign-in are rate limited per client and
 
 TEST_CASE("OAuth: end users managed with gpt-adapter-admin user commands",
           "[integration][oauth][admin]") {
-  oauth_fixture fixture;
-  const std::map<std::string, std::string> admin_env{
-      {"DATABASE_URL", fixture.database.owner_url()}};
-  const auto client = fixture.create_client("GPT", "memories:read");
+  api_stack fixture;
+  const auto client = fixture.insert_application("GPT", "memories:read");
 
   // Generated password, printed once in the JSON output.
-  const auto created = run_admin({"user", "create", "--username", "frank", "--json"}, admin_env);
+  const auto created = fixture.admin({"user", "create", "--username", "frank", "--json"});
   REQUIRE(created.status == 0);
   const auto frank = json::parse(created.out).as_object();
   const auto generated = json_text(frank, "password");
@@ -904,18 +589,19 @@ TEST_CASE("OAuth: end users managed with gpt-adapter-admin user commands",
   CHECK(stored.find(generated) == std::string::npos);
 
   // A chosen password comes from standard input, never from the command line.
-  const auto chosen = run_admin({"user", "create", "--username", "grace", "--password-stdin"},
-                                admin_env, "grace's own password");
+  const auto chosen = fixture.admin({"user", "create", "--username", "grace", "--password-stdin"},
+                                    "grace's own password");
   REQUIRE(chosen.status == 0);
   CHECK(chosen.out.find("grace's own password") == std::string::npos);
-  CHECK(run_admin({"user", "create", "--username", "grace", "--password-stdin"}, admin_env,
-                  "another long password")
+  CHECK(fixture
+            .admin({"user", "create", "--username", "grace", "--password-stdin"},
+                   "another long password")
             .status == 1);
-  CHECK(run_admin({"user", "create", "--username", "short", "--password-stdin"}, admin_env, "x")
-            .status == 1);
-  CHECK(run_admin({"user", "create", "--username", "bad name"}, admin_env).status == 2);
+  CHECK(fixture.admin({"user", "create", "--username", "short", "--password-stdin"}, "x").status ==
+        1);
+  CHECK(fixture.admin({"user", "create", "--username", "bad name"}).status == 2);
 
-  const auto listed = run_admin({"user", "list", "--json"}, admin_env);
+  const auto listed = fixture.admin({"user", "list", "--json"});
   REQUIRE(listed.status == 0);
   const auto users = json::parse(listed.out).as_array();
   CHECK(users.size() == 2);
@@ -924,15 +610,16 @@ TEST_CASE("OAuth: end users managed with gpt-adapter-admin user commands",
   // Both can sign in; disabling and resetting take effect at once.
   obtain_code(fixture, client, "frank", generated);
   obtain_code(fixture, client, "grace", "grace's own password");
-  REQUIRE(run_admin({"user", "disable", "grace"}, admin_env).status == 0);
+  REQUIRE(fixture.admin({"user", "disable", "grace"}).status == 0);
   auto browser = open_authorize_page(fixture.port(), authorize_query(client, "s"));
   CHECK(submit_sign_in(fixture.port(), browser, "grace", "grace's own password").status == 200);
-  REQUIRE(run_admin({"user", "enable", "grace"}, admin_env).status == 0);
-  REQUIRE(run_admin({"user", "reset-password", "grace", "--password-stdin"}, admin_env,
-                    "grace's newer password")
-              .status == 0);
+  REQUIRE(fixture.admin({"user", "enable", "grace"}).status == 0);
+  REQUIRE(
+      fixture
+          .admin({"user", "reset-password", "grace", "--password-stdin"}, "grace's newer password")
+          .status == 0);
   browser = open_authorize_page(fixture.port(), authorize_query(client, "s"));
   CHECK(submit_sign_in(fixture.port(), browser, "grace", "grace's own password").status == 200);
   obtain_code(fixture, client, "grace", "grace's newer password");
-  CHECK(run_admin({"user", "disable", "nobody"}, admin_env).status == 1);
+  CHECK(fixture.admin({"user", "disable", "nobody"}).status == 1);
 }

@@ -1,27 +1,23 @@
 #include <fstream>
 #include <map>
-#include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <libpq-fe.h>
 
 #include "api/request_auth/request_authorization.hpp"
 #include "common/auth/access_token.hpp"
 #include "common/auth/base64.hpp"
-#include "common/auth/jws.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "common/http/server.hpp"
 #include "common/service/dependencies.hpp"
-#include "tests/support/admin_cli.hpp"
+#include "tests/support/access_tokens.hpp"
+#include "tests/support/api_stack.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/io_threads.hpp"
-#include "tests/support/prometheus_text.hpp"
+#include "tests/support/problem_checks.hpp"
 #include "tests/support/redis_commands.hpp"
-#include "tests/support/services.hpp"
 #include "tests/support/test_keys.hpp"
 
 using Catch::Matchers::Contains;
@@ -32,74 +28,33 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-// What service_environment() signs with, and the kid the API gives an HMAC key by default.
-const std::string hmac_secret = "test-signing-key-0123456789abcdef-0123456789";
-const std::string hmac_kid = "hs256";
 const std::string issuer = "https://adapter.test";
 const std::string audience = "https://adapter.test/api";
 const auth::access_token_settings token_settings{issuer, audience};
 
-std::chrono::sys_seconds now() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+// PostgreSQL with the schema migrated and the runtime role granted, a Redis, and the real
+// gpt-adapter-admin to manage applications and keys as an operator would; each test starts its
+// API processes itself.
+api_stack_options auth_stack_options() {
+  return {.environment = {{"JWT_ISSUER", issuer},
+                          {"JWT_AUDIENCE", audience},
+                          // Far longer than any test: what makes replicas notice a change is the
+                          // invalidation.
+                          {"APPLICATION_CACHE_TTL_MS", "600000"},
+                          {"API_KEY_CACHE_TTL_MS", "600000"}},
+          .api = false};
 }
 
-// PostgreSQL with the schema migrated and the runtime role granted, a Redis, and the real
-// gpt-adapter-admin to manage applications and keys as an operator would.
-struct auth_stack {
-  postgres_server postgres;
-  redis_server redis;
+std::int64_t token_version(const api_stack& stack, const std::string& client_id) {
+  return stack.admin_json({"app", "show", client_id}).at("token_version").as_int64();
+}
 
-  auth_stack() {
-    REQUIRE(admin({"migrate", "up"}).status == 0);
-    run_sql(postgres.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app");
-  }
-
-  admin_cli_result admin(const std::vector<std::string>& args) {
-    auto result =
-        run_admin_cli(args, {{"DATABASE_URL", postgres.owner_url()}, {"REDIS_URL", redis.url()}});
-    UNSCOPED_INFO("gpt-adapter-admin " << args.front() << " exited " << result.status
-                                       << "\nstderr:\n"
-                                       << result.err);
-    return result;
-  }
-
-  json::object admin_json(std::vector<std::string> args) {
-    args.emplace_back("--json");
-    const auto result = admin(args);
-    REQUIRE(result.status == 0);
-    return json::parse(result.out).as_object();
-  }
-
-  json::object create_app(std::vector<std::string> args) {
-    args.insert(args.begin(), {"app", "create"});
-    return admin_json(std::move(args));
-  }
-
-  std::int64_t token_version(const std::string& client_id) {
-    return admin_json({"app", "show", client_id}).at("token_version").as_int64();
-  }
-
-  std::map<std::string, std::string> api_environment(
-      const std::map<std::string, std::string>& extra = {}) {
-    auto environment = service_environment(postgres, redis);
-    environment["JWT_ISSUER"] = issuer;
-    environment["JWT_AUDIENCE"] = audience;
-    // Far longer than any test: what makes replicas notice a change is the invalidation.
-    environment["APPLICATION_CACHE_TTL_MS"] = "600000";
-    environment["API_KEY_CACHE_TTL_MS"] = "600000";
-    for (const auto& [name, value] : extra) {
-      environment[name] = value;
-    }
-    return environment;
-  }
-
-  // Subscribers on the invalidation channel, as Redis counts them.
-  int invalidation_subscribers() {
-    const auto answer =
-        redis_commands(redis.port()).run({"PUBSUB", "NUMSUB", "{gpt-adapter}:app-invalidations"});
-    return static_cast<int>(answer.as_array().at(1).as_integer());
-  }
-};
+// Subscribers on the invalidation channel, as Redis counts them.
+int invalidation_subscribers(const api_stack& stack) {
+  const auto answer = redis_commands(stack.redis.port())
+                          .run({"PUBSUB", "NUMSUB", "{gpt-adapter}:app-invalidations"});
+  return static_cast<int>(answer.as_array().at(1).as_integer());
+}
 
 std::string text_of(const json::object& object, std::string_view key) {
   return std::string(object.at(key).as_string());
@@ -115,51 +70,19 @@ std::vector<std::string> strings_of(const json::value& value) {
 
 using strings = std::vector<std::string>;
 
-// The first cell of a query's first row, through libpq directly: the test's view of the
-// database does not depend on the code under test.
-std::string query_value(const std::string& url, const std::string& sql,
-                        const std::vector<std::string>& params) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(url.c_str()), PQfinish);
-  REQUIRE(PQstatus(connection.get()) == CONNECTION_OK);
-  std::vector<const char*> values;
-  for (const auto& param : params) {
-    values.push_back(param.c_str());
-  }
-  std::unique_ptr<PGresult, decltype(&PQclear)> result(
-      PQexecParams(connection.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
-                   values.data(), nullptr, nullptr, 0),
-      PQclear);
-  INFO(PQresultErrorMessage(result.get()));
-  REQUIRE(PQresultStatus(result.get()) == PGRES_TUPLES_OK);
-  REQUIRE(PQntuples(result.get()) == 1);
-  return PQgetvalue(result.get(), 0, 0);
-}
-
-auth::key_set hmac_keys() {
-  return auth::key_set({auth::signing_key::hs256(hmac_kid, hmac_secret)}, hmac_kid);
-}
-
 // A token as the token endpoint would issue it.
 std::string mint(const auth::key_set& keys, const std::string& subject,
-                 const std::string& client_id, auth::scope_set scopes, std::int64_t version,
-                 std::chrono::sys_seconds issued = now(), std::chrono::seconds lifetime = 1h) {
-  return auth::encode_access_token(
-      keys, token_settings,
-      auth::new_access_token_claims(subject, client_id, std::move(scopes), version, issued,
-                                    lifetime));
+                 const std::string& client_id, auth::scope_set scopes, std::int64_t version) {
+  return mint_access_token(keys, token_settings, subject, client_id, std::move(scopes), version);
 }
 
 // A payload as encode_access_token writes it, to be altered by a test.
 json::object claims_json(const std::string& client_id, std::int64_t version) {
-  const auto seconds = now().time_since_epoch().count();
+  const auto seconds = now_in_seconds().time_since_epoch().count();
   return {{"iss", issuer},          {"aud", audience},          {"sub", client_id},
           {"client_id", client_id}, {"scope", "memories:read"}, {"jti", auth::random_token(16)},
           {"iat", seconds},         {"exp", seconds + 3600},    {"ver", version},
           {"token_use", "access"}};
-}
-
-std::string signed_with(const auth::key_set& keys, const json::object& claims) {
-  return auth::sign_jws(keys.active(), json::serialize(claims));
 }
 
 http_reply me(unsigned short port, const std::string& credential) {
@@ -167,40 +90,18 @@ http_reply me(unsigned short port, const std::string& credential) {
       port, {.target = "/api/v1/me", .headers = {{"Authorization", "Bearer " + credential}}});
 }
 
-void check_problem(const http_reply& reply, int status) {
-  CHECK(reply.status == status);
-  CHECK(reply.header("content-type") == "application/problem+json");
-  const auto body = reply.json().as_object();
-  CHECK(body.at("status").as_int64() == status);
-  CHECK(body.at("request_id").as_string() == reply.header("x-request-id"));
-}
-
-// 401 with error="invalid_token", and nothing of the token echoed.
-void check_invalid_token(const http_reply& reply, const std::string& token) {
-  check_problem(reply, 401);
-  CHECK_THAT(reply.header("www-authenticate"), Contains("Bearer realm=\"gpt-adapter\"") &&
-                                                   Contains("error=\"invalid_token\"") &&
-                                                   Contains("error_description=\""));
-  CHECK(reply.body.find(token) == std::string::npos);
-}
-
-double metric(unsigned short port, const std::string& name,
-              const std::map<std::string, std::string>& labels = {}) {
-  return parse_prometheus_text(http_get(port, "/metrics").body).value(name, labels).value_or(0);
-}
-
 }  // namespace
 
 TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected route",
           "[integration][request_auth]") {
-  auth_stack stack;
-  const auto app = stack.create_app({"--name", "Memory GPT", "--rate-limit", "1000"});
-  const auto app_id = text_of(app, "id");
-  const auto client_id = text_of(app, "client_id");
-  const auto version = app.at("token_version").as_int64();
-  service_process api(api_binary, stack.api_environment(), "API_PORT");
+  api_stack stack{auth_stack_options()};
+  const auto app = stack.create_application("Memory GPT", {"--rate-limit", "1000"});
+  const auto app_id = app.id;
+  const auto client_id = app.client_id;
+  const auto version = app.token_version;
+  service_process api(api_binary, stack.environment(), "API_PORT");
   REQUIRE(api.wait_healthy(30s));
-  const auto keys = hmac_keys();
+  const auto keys = test_hmac_keys();
 
   SECTION("a client-credentials token: the application, no end user, its scopes and limit") {
     const auto reply = me(
@@ -221,11 +122,12 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
   }
 
   SECTION("a token from the sign-in flow names its end user; only memories:read is enough") {
+    const auto end_user_id = stack.insert_end_user("erin", "erin's long password");
     const auto reply =
-        me(api.port(), mint(keys, "end-user-42", client_id, {"memories:read"}, version));
+        me(api.port(), mint(keys, end_user_id, client_id, {"memories:read"}, version));
     REQUIRE(reply.status == 200);
     const auto body = reply.json().as_object();
-    CHECK(text_of(body.at("end_user").as_object(), "id") == "end-user-42");
+    CHECK(text_of(body.at("end_user").as_object(), "id") == end_user_id);
     CHECK(strings_of(body.at("scopes")) == strings{"memories:read"});
   }
 
@@ -275,9 +177,10 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
     auto flipped = signature;
     flipped[5] = flipped[5] == 'A' ? 'B' : 'A';
     attacks["tampered signature"] = header + "." + payload + "." + flipped;
-    attacks["signed with another secret"] = signed_with(
-        auth::key_set({auth::signing_key::hs256(hmac_kid, std::string(40, 'x'))}, hmac_kid),
-        claims);
+    attacks["signed with another secret"] =
+        signed_with(auth::key_set({auth::signing_key::hs256(test_hmac_kid, std::string(40, 'x'))},
+                                  test_hmac_kid),
+                    claims);
     attacks["refresh token (opaque) as access token"] = auth::random_token(32);
     auto refresh = claims;
     refresh["token_use"] = "refresh";
@@ -290,9 +193,11 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
     }
     CHECK_THAT(me(api.port(), attacks.at("expired")).header("www-authenticate"),
                Contains("expired"));
-    CHECK(metric(api.port(), "api_auth_failures_total", {{"reason", "expired"}}) >= 1);
-    CHECK(metric(api.port(), "api_auth_failures_total", {{"reason", "bad_signature"}}) >= 1);
-    CHECK(metric(api.port(), "api_auth_failures_total", {{"reason", "wrong_audience"}}) >= 1);
+    CHECK(scraped_metric(api.port(), "api_auth_failures_total", {{"reason", "expired"}}) >= 1);
+    CHECK(scraped_metric(api.port(), "api_auth_failures_total", {{"reason", "bad_signature"}}) >=
+          1);
+    CHECK(scraped_metric(api.port(), "api_auth_failures_total", {{"reason", "wrong_audience"}}) >=
+          1);
     CHECK(api.output().find(payload) == std::string::npos);  // tokens never reach the log
   }
 
@@ -300,7 +205,7 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
     const auto before_reset = mint(keys, client_id, client_id, {"memories:read"}, version);
     REQUIRE(me(api.port(), before_reset).status == 200);
     REQUIRE(stack.admin({"app", "reset-secret", client_id}).status == 0);
-    const auto new_version = stack.token_version(client_id);
+    const auto new_version = token_version(stack, client_id);
     REQUIRE(new_version > version);
     REQUIRE(wait_until([&] { return me(api.port(), before_reset).status == 401; }, 10s));
     check_invalid_token(me(api.port(), before_reset), before_reset);
@@ -309,7 +214,7 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
     CHECK(me(api.port(), after_reset).status == 200);
 
     REQUIRE(stack.admin({"app", "update", client_id, "--status", "disabled"}).status == 0);
-    const auto disabled_version = stack.token_version(client_id);
+    const auto disabled_version = token_version(stack, client_id);
     REQUIRE(wait_until([&] { return me(api.port(), after_reset).status == 401; }, 10s));
     // Even a token carrying the current version is refused while the application is disabled.
     const auto current = mint(keys, client_id, client_id, {"memories:read"}, disabled_version);
@@ -326,18 +231,18 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
 
 TEST_CASE("request auth: RS256 tokens, and an HS256 token keyed with the RSA public key",
           "[integration][request_auth]") {
-  auth_stack stack;
-  const auto app = stack.create_app({"--name", "rsa"});
-  const auto client_id = text_of(app, "client_id");
-  const auto version = app.at("token_version").as_int64();
+  api_stack stack{auth_stack_options()};
+  const auto app = stack.create_application("rsa");
+  const auto client_id = app.client_id;
+  const auto version = app.token_version;
   temp_dir dir("request-auth-keys");
   const auto pem = generate_rsa_private_key_pem();
   { std::ofstream(dir.path() / "signing.pem") << pem; }
   service_process api(
       api_binary,
-      stack.api_environment({{"JWT_ALGORITHM", "RS256"},
-                             {"JWT_KEY_ID", "rs-test"},
-                             {"JWT_PRIVATE_KEY_FILE", (dir.path() / "signing.pem").string()}}),
+      stack.environment({{"JWT_ALGORITHM", "RS256"},
+                         {"JWT_KEY_ID", "rs-test"},
+                         {"JWT_PRIVATE_KEY_FILE", (dir.path() / "signing.pem").string()}}),
       "API_PORT");
   REQUIRE(api.wait_healthy(30s));
   const auth::key_set rsa_keys(
@@ -353,25 +258,27 @@ TEST_CASE("request auth: RS256 tokens, and an HS256 token keyed with the RSA pub
   const auth::key_set confused({auth::signing_key::hs256("rs-test", public_pem)}, "rs-test");
   const auto forged = signed_with(confused, claims_json(client_id, version));
   check_invalid_token(me(api.port(), forged), forged);
-  CHECK(metric(api.port(), "api_auth_failures_total", {{"reason", "wrong_algorithm"}}) == 1);
+  CHECK(scraped_metric(api.port(), "api_auth_failures_total", {{"reason", "wrong_algorithm"}}) ==
+        1);
 }
 
 TEST_CASE(
     "request auth: API keys are accepted, listed without the secret and revoked at once "
     "on every replica",
     "[integration][request_auth]") {
-  auth_stack stack;
-  const auto app =
-      stack.create_app({"--name", "keyed", "--scopes", "memories:read,memories:write"});
-  const auto client_id = text_of(app, "client_id");
-  service_process first(api_binary, stack.api_environment(), "API_PORT");
-  service_process second(api_binary, stack.api_environment(), "API_PORT");
+  api_stack stack{auth_stack_options()};
+  const auto app = stack.create_application("keyed", {"--scopes", "memories:read,memories:write"});
+  const auto client_id = app.client_id;
+  service_process first(api_binary, stack.environment(), "API_PORT");
+  service_process second(api_binary, stack.environment(), "API_PORT");
   REQUIRE(first.wait_healthy(30s));
   REQUIRE(second.wait_healthy(30s));
-  REQUIRE(wait_until([&] { return stack.invalidation_subscribers() == 2; }, 15s, 50ms));
+  REQUIRE(wait_until([&] { return invalidation_subscribers(stack) == 2; }, 15s, 50ms));
 
-  const auto created = stack.admin_json(
-      {"key", "create", "--app", client_id, "--scopes", "memory:read", "--name", "editor"});
+  const auto created = stack
+                           .admin_json({"key", "create", "--app", client_id, "--scopes",
+                                        "memory:read", "--name", "editor"})
+                           .as_object();
   const auto key = text_of(created, "api_key");
   CHECK(key.starts_with("gpta_sk_"));
   CHECK(text_of(created, "key_prefix") == key.substr(0, 12));
@@ -397,18 +304,17 @@ TEST_CASE(
   CHECK(!listed_json[0].as_object().at("last_used_at").is_null());
   CHECK(json::serialize(listed_json).find(key) == std::string::npos);
   // The table holds the key's SHA-256 and nothing from which the key could be read back.
-  CHECK(query_value(stack.postgres.owner_url(),
-                    "SELECT count(*) FROM custom_gpt_api_keys WHERE key_hash = $1",
+  CHECK(stack.value("SELECT count(*) FROM custom_gpt_api_keys WHERE key_hash = $1",
                     {auth::sha256_hex(key)}) == "1");
-  CHECK(query_value(stack.postgres.owner_url(),
-                    "SELECT count(*) FROM custom_gpt_api_keys k WHERE strpos(k::text, $1) > 0",
+  CHECK(stack.value("SELECT count(*) FROM custom_gpt_api_keys k WHERE strpos(k::text, $1) > 0",
                     {key.substr(12)}) == "0");
 
   const auto wrong = "gpta_sk_" + std::string(43, 'A');
   check_invalid_token(me(first.port(), wrong), wrong);
-  CHECK(metric(first.port(), "api_auth_failures_total", {{"reason", "unknown_api_key"}}) == 1);
+  CHECK(scraped_metric(first.port(), "api_auth_failures_total", {{"reason", "unknown_api_key"}}) ==
+        1);
 
-  const auto revoked = stack.admin_json({"key", "revoke", text_of(created, "id")});
+  const auto revoked = stack.admin_json({"key", "revoke", text_of(created, "id")}).as_object();
   CHECK(!revoked.at("revoked_at").is_null());
   // The caches would keep the key for ten minutes: only the invalidation can explain this.
   for (auto* api : {&first, &second}) {
@@ -422,24 +328,27 @@ TEST_CASE(
     "request auth: disabling an application in the admin CLI stops its tokens on every "
     "replica without a restart",
     "[integration][request_auth]") {
-  auth_stack stack;
-  const auto app = stack.create_app({"--name", "to-disable"});
-  const auto client_id = text_of(app, "client_id");
-  service_process first(api_binary, stack.api_environment(), "API_PORT");
-  service_process second(api_binary, stack.api_environment(), "API_PORT");
+  api_stack stack{auth_stack_options()};
+  const auto app = stack.create_application("to-disable");
+  const auto client_id = app.client_id;
+  service_process first(api_binary, stack.environment(), "API_PORT");
+  service_process second(api_binary, stack.environment(), "API_PORT");
   REQUIRE(first.wait_healthy(30s));
   REQUIRE(second.wait_healthy(30s));
-  REQUIRE(wait_until([&] { return stack.invalidation_subscribers() == 2; }, 15s, 50ms));
+  REQUIRE(wait_until([&] { return invalidation_subscribers(stack) == 2; }, 15s, 50ms));
 
-  const auto token = mint(hmac_keys(), client_id, client_id, {"memories:read"},
-                          app.at("token_version").as_int64());
+  const auto token =
+      mint(test_hmac_keys(), client_id, client_id, {"memories:read"}, app.token_version);
   // Both replicas now have the application cached (for ten minutes, as configured).
   REQUIRE(me(first.port(), token).status == 200);
   REQUIRE(me(second.port(), token).status == 200);
-  CHECK(metric(first.port(), "api_application_cache_lookups_total", {{"result", "hit"}}) == 0);
+  CHECK(scraped_metric(first.port(), "api_application_cache_lookups_total", {{"result", "hit"}}) ==
+        0);
   REQUIRE(me(first.port(), token).status == 200);
-  CHECK(metric(first.port(), "api_application_cache_lookups_total", {{"result", "hit"}}) == 1);
-  CHECK(metric(first.port(), "api_application_cache_lookups_total", {{"result", "miss"}}) == 1);
+  CHECK(scraped_metric(first.port(), "api_application_cache_lookups_total", {{"result", "hit"}}) ==
+        1);
+  CHECK(scraped_metric(first.port(), "api_application_cache_lookups_total", {{"result", "miss"}}) ==
+        1);
 
   REQUIRE(stack.admin({"app", "update", client_id, "--status", "disabled"}).status == 0);
   for (auto* api : {&first, &second}) {
@@ -451,8 +360,8 @@ TEST_CASE(
   REQUIRE(
       stack.admin({"app", "update", client_id, "--status", "active", "--rate-limit", "7"}).status ==
       0);
-  const auto current =
-      mint(hmac_keys(), client_id, client_id, {"memories:read"}, stack.token_version(client_id));
+  const auto current = mint(test_hmac_keys(), client_id, client_id, {"memories:read"},
+                            token_version(stack, client_id));
   CHECK(wait_until([&] { return me(second.port(), current).status == 200; }, 5s, 20ms));
   CHECK(me(second.port(), current).header("ratelimit-policy") == "\"default\";q=7;w=60");
 }
@@ -461,20 +370,20 @@ TEST_CASE(
     "request auth: one rate limit across two API processes sharing a Redis, and the "
     "fallback while Redis is down",
     "[integration][request_auth]") {
-  auth_stack stack;
-  const auto app = stack.create_app({"--name", "limited", "--rate-limit", "5"});
-  const auto app_id = text_of(app, "id");
-  const auto client_id = text_of(app, "client_id");
-  service_process first(api_binary, stack.api_environment(), "API_PORT");
-  service_process second(api_binary, stack.api_environment(), "API_PORT");
+  api_stack stack{auth_stack_options()};
+  const auto app = stack.create_application("limited", {"--rate-limit", "5"});
+  const auto app_id = app.id;
+  const auto client_id = app.client_id;
+  service_process first(api_binary, stack.environment(), "API_PORT");
+  service_process second(api_binary, stack.environment(), "API_PORT");
   REQUIRE(first.wait_healthy(30s));
   REQUIRE(second.wait_healthy(30s));
   for (auto* api : {&first, &second}) {
     REQUIRE(wait_until([&] { return http_get(api->port(), "/health/ready").status == 200; }, 15s,
                        50ms));
   }
-  const auto token = mint(hmac_keys(), client_id, client_id, {"memories:read"},
-                          app.at("token_version").as_int64());
+  const auto token =
+      mint(test_hmac_keys(), client_id, client_id, {"memories:read"}, app.token_version);
 
   std::vector<http_reply> replies;
   for (int i = 0; i < 8; ++i) {
@@ -496,18 +405,18 @@ TEST_CASE(
     CHECK(retry_after >= 1);
     CHECK(retry_after <= 12);
   }
-  CHECK(
-      metric(first.port(), "api_rate_limit_rejections_total", {{"application_id", app_id}}) +
-          metric(second.port(), "api_rate_limit_rejections_total", {{"application_id", app_id}}) ==
-      3);
-  CHECK(metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 1);
+  CHECK(scraped_metric(first.port(), "api_rate_limit_rejections_total",
+                       {{"application_id", app_id}}) +
+            scraped_metric(second.port(), "api_rate_limit_rejections_total",
+                           {{"application_id", app_id}}) ==
+        3);
+  CHECK(scraped_metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 1);
 
   SECTION("Redis down: each process limits on its own, says so once, and goes back") {
     // Another application, so that the global count above does not interfere.
-    const auto other = stack.create_app({"--name", "fallback", "--rate-limit", "3"});
-    const auto other_token =
-        mint(hmac_keys(), text_of(other, "client_id"), text_of(other, "client_id"),
-             {"memories:read"}, other.at("token_version").as_int64());
+    const auto other = stack.create_application("fallback", {"--rate-limit", "3"});
+    const auto other_token = mint(test_hmac_keys(), other.client_id, other.client_id,
+                                  {"memories:read"}, other.token_version);
     REQUIRE(me(first.port(), other_token).status == 200);  // cached before Redis goes
     stack.redis.stop();
     int allowed = 0;
@@ -518,8 +427,8 @@ TEST_CASE(
       CHECK(reply.header("ratelimit-policy") == "\"default\";q=3;w=60");
     }
     CHECK(allowed == 3);  // a fresh per-process count: the whole quota, then no more
-    CHECK(metric(first.port(), "api_rate_limiter_mode", {{"mode", "local"}}) == 1);
-    CHECK(metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 0);
+    CHECK(scraped_metric(first.port(), "api_rate_limiter_mode", {{"mode", "local"}}) == 1);
+    CHECK(scraped_metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 0);
     const auto lines = first.log_lines();
     const auto warnings = std::count_if(lines.begin(), lines.end(), [](const auto& line) {
       return line.at("message").as_string() ==
@@ -531,7 +440,7 @@ TEST_CASE(
     CHECK(wait_until(
         [&] {
           me(first.port(), token);
-          return metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 1;
+          return scraped_metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 1;
         },
         20s, 100ms));
   }
@@ -539,39 +448,39 @@ TEST_CASE(
 
 TEST_CASE("request auth: RATE_LIMIT_FAIL_MODE=closed refuses while Redis is down",
           "[integration][request_auth]") {
-  auth_stack stack;
-  const auto app = stack.create_app({"--name", "closed"});
-  const auto client_id = text_of(app, "client_id");
-  service_process api(api_binary, stack.api_environment({{"RATE_LIMIT_FAIL_MODE", "closed"}}),
+  api_stack stack{auth_stack_options()};
+  const auto app = stack.create_application("closed");
+  const auto client_id = app.client_id;
+  service_process api(api_binary, stack.environment({{"RATE_LIMIT_FAIL_MODE", "closed"}}),
                       "API_PORT");
   REQUIRE(api.wait_healthy(30s));
-  const auto token = mint(hmac_keys(), client_id, client_id, {"memories:read"},
-                          app.at("token_version").as_int64());
+  const auto token =
+      mint(test_hmac_keys(), client_id, client_id, {"memories:read"}, app.token_version);
   REQUIRE(wait_until([&] { return me(api.port(), token).status == 200; }, 15s, 50ms));
   stack.redis.stop();
   const auto reply = me(api.port(), token);
   check_problem(reply, 503);
   CHECK(reply.header("retry-after") == "1");
-  CHECK(metric(api.port(), "api_rate_limiter_mode", {{"mode", "closed"}}) == 1);
+  CHECK(scraped_metric(api.port(), "api_rate_limiter_mode", {{"mode", "closed"}}) == 1);
   stack.redis.start();
   CHECK(wait_until([&] { return me(api.port(), token).status == 200; }, 20s, 100ms));
 }
 
 TEST_CASE("request auth: scopes, the rate limit and handler errors behind protected_route",
           "[integration][request_auth]") {
-  auth_stack stack;
-  const auto app = stack.create_app(
-      {"--name", "scoped", "--scopes", "memories:read,memories:write", "--rate-limit", "4"});
-  const auto client_id = text_of(app, "client_id");
-  const auto version = app.at("token_version").as_int64();
+  api_stack stack{auth_stack_options()};
+  const auto app = stack.create_application(
+      "scoped", {"--scopes", "memories:read,memories:write", "--rate-limit", "4"});
+  const auto client_id = app.client_id;
+  const auto version = app.token_version;
 
   // Declared before the I/O threads, which are joined first: the server and the authorization
   // use both until the last connection is gone.
   metrics::registry registry;
-  const auto keys = hmac_keys();
+  const auto keys = test_hmac_keys();
   io_threads io(2);
   config::common_settings common;
-  common.database.url = stack.postgres.runtime_url();
+  common.database.url = stack.database.runtime_url();
   common.database.pool_min = 1;
   common.database.pool_max = 2;
   common.redis.url = stack.redis.url();
@@ -616,8 +525,11 @@ TEST_CASE("request auth: scopes, the rate limit and handler errors behind protec
       routes, registry);
   server->start();
   REQUIRE(wait_until([&] { return dependencies.redis->connected(); }, 15s));
-  const auto read_only = mint(keys, "reader", client_id, {"memories:read"}, version);
-  const auto writer = mint(keys, "writer", client_id, {"memories:read", "memories:write"}, version);
+  const auto reader_id = stack.insert_end_user("reader", "reader's long password");
+  const auto writer_id = stack.insert_end_user("writer", "writer's long password");
+  const auto read_only = mint(keys, reader_id, client_id, {"memories:read"}, version);
+  const auto writer =
+      mint(keys, writer_id, client_id, {"memories:read", "memories:write"}, version);
   auto call = [&](bhttp::verb method, const std::string& target, const std::string& token) {
     return http_request(
         server->port(),
@@ -634,7 +546,7 @@ TEST_CASE("request auth: scopes, the rate limit and handler errors behind protec
 
   const auto created = call(bhttp::verb::post, "/api/v1/memories", writer);
   CHECK(created.status == 201);
-  CHECK(created.body == "writer");
+  CHECK(created.body == writer_id);
   CHECK_THAT(created.header("ratelimit"), Contains("\"default\";r=2;t="));
 
   const auto missing = call(bhttp::verb::get, "/api/v1/memories/m-1", read_only);

@@ -15,7 +15,7 @@ std::map<std::string, std::string> service_environment(const postgres_server& da
       {"DATABASE_POOL_MIN", "1"},
       {"DATABASE_POOL_MAX", "4"},
       {"REDIS_URL", redis.url()},
-      {"JWT_SECRET_KEY", "test-signing-key-0123456789abcdef-0123456789"},
+      {"JWT_SECRET_KEY", test_jwt_secret},
       {"LOG_FORMAT", "json"},
       {"LOG_LEVEL", "info"},
       {"WORKERS", "2"},

@@ -12,6 +12,10 @@
 
 namespace gpt_adapter::testing {
 
+// The HS256 secret service_environment() gives our services (JWT_SECRET_KEY), so that tests can
+// sign tokens the API accepts.
+inline constexpr auto test_jwt_secret = "test-signing-key-0123456789abcdef-0123456789";
+
 // Environment for our services against private test servers, with a fixed test signing key
 // and logs as JSON lines.
 std::map<std::string, std::string> service_environment(const postgres_server& database,

@@ -6,34 +6,16 @@
 #include "api/api_settings.hpp"
 #include "api/oauth/token_issuer.hpp"
 #include "common/auth/signing_key.hpp"
+#include "tests/support/api_settings_input.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_keys.hpp"
 
 using namespace gpt_adapter;
-using config::config_error;
-using config::env_reader;
-using config::env_source;
+using testing::api_settings_error;
+using testing::minimal_api_environment;
+using testing::read_api_settings_from;
 
 namespace {
-
-std::map<std::string, std::string> base_environment() {
-  return {{"DATABASE_URL", "postgresql://app:pw@127.0.0.1:5432/gpt_adapter"},
-          {"REDIS_URL", "redis://127.0.0.1:6379/0"},
-          {"JWT_SECRET_KEY", std::string(32, 'k')}};
-}
-
-api::api_settings read_api(std::map<std::string, std::string> values) {
-  return api::read_api_settings(env_reader(env_source::from_map(std::move(values))));
-}
-
-std::string api_error(std::map<std::string, std::string> values) {
-  try {
-    read_api(std::move(values));
-  } catch (const config_error& error) {
-    return error.what();
-  }
-  return "no error";
-}
 
 std::string write_file(const testing::temp_dir& dir, const std::string& name,
                        const std::string& text) {
@@ -49,9 +31,9 @@ std::string public_pem_of(const std::string& private_pem, auth::signing_algorith
 }  // namespace
 
 TEST_CASE("OAuth settings: defaults from the seeds and the public base URL", "[config][oauth]") {
-  auto values = base_environment();
+  auto values = minimal_api_environment();
   values["API_PORT"] = "8123";
-  const auto settings = read_api(values);
+  const auto settings = read_api_settings_from(values);
   CHECK(settings.oauth.public_base_url == "http://localhost:8123");
   CHECK(settings.signing.issuer == "http://localhost:8123");
   CHECK(settings.signing.audience == settings.signing.issuer);
@@ -64,7 +46,7 @@ TEST_CASE("OAuth settings: defaults from the seeds and the public base URL", "[c
 
   values["PUBLIC_BASE_URL"] = "https://gpt.example.com/";
   values["JWT_AUDIENCE"] = "https://gpt.example.com/api";
-  const auto configured = read_api(values);
+  const auto configured = read_api_settings_from(values);
   CHECK(configured.oauth.public_base_url == "https://gpt.example.com");
   CHECK(configured.signing.issuer == "https://gpt.example.com");
   CHECK(configured.signing.audience == "https://gpt.example.com/api");
@@ -88,15 +70,15 @@ TEST_CASE("OAuth settings name the variable that is wrong", "[config][oauth]") {
       {"JWT_VERIFY_ONLY_KEY_FILES", "old=/nonexistent/key.pem"},
   };
   for (const auto& [name, value] : bad) {
-    auto values = base_environment();
+    auto values = minimal_api_environment();
     values[name] = value;
     INFO(name << "=" << value);
-    CHECK_THAT(api_error(values), Catch::Contains(name));
+    CHECK_THAT(api_settings_error(values), Catch::Contains(name));
   }
-  auto values = base_environment();
+  auto values = minimal_api_environment();
   values["REFRESH_TOKEN_LIFETIME_DAYS"] = "7";
   values["REFRESH_TOKEN_IDLE_DAYS"] = "8";
-  CHECK_THAT(api_error(values), Catch::Contains("REFRESH_TOKEN_IDLE_DAYS"));
+  CHECK_THAT(api_settings_error(values), Catch::Contains("REFRESH_TOKEN_IDLE_DAYS"));
 }
 
 TEST_CASE("OAuth settings: RS256 and ES256 from PEM files, with verify-only keys for rotation",
@@ -106,18 +88,19 @@ TEST_CASE("OAuth settings: RS256 and ES256 from PEM files, with verify-only keys
   const auto ec = testing::generate_ec_private_key_pem();
   const auto next_ec = testing::generate_ec_private_key_pem();
 
-  auto values = base_environment();
+  auto values = minimal_api_environment();
   values.erase("JWT_SECRET_KEY");
   values["JWT_ALGORITHM"] = "RS256";
-  CHECK_THAT(api_error(values), Catch::Contains("JWT_PRIVATE_KEY_FILE is required"));
+  CHECK_THAT(api_settings_error(values), Catch::Contains("JWT_PRIVATE_KEY_FILE is required"));
   values["JWT_PRIVATE_KEY_FILE"] = write_file(dir, "ec.pem", ec);
-  CHECK_THAT(api_error(values), Catch::Contains("JWT_PRIVATE_KEY_FILE"));
+  CHECK_THAT(api_settings_error(values), Catch::Contains("JWT_PRIVATE_KEY_FILE"));
   values["JWT_PRIVATE_KEY_FILE"] = write_file(dir, "rsa.pem", rsa);
-  const auto rs256 = read_api(values);
+  const auto rs256 = read_api_settings_from(values);
   CHECK(rs256.signing.keys->active().algorithm() == auth::signing_algorithm::rs256);
   CHECK(rs256.signing.keys->active().kid().starts_with("rs256-"));
   // The same file gives the same kid on every replica.
-  CHECK(read_api(values).signing.keys->active().kid() == rs256.signing.keys->active().kid());
+  CHECK(read_api_settings_from(values).signing.keys->active().kid() ==
+        rs256.signing.keys->active().kid());
 
   values["JWT_ALGORITHM"] = "ES256";
   values["JWT_PRIVATE_KEY_FILE"] = write_file(dir, "ec.pem", ec);
@@ -127,7 +110,7 @@ TEST_CASE("OAuth settings: RS256 and ES256 from PEM files, with verify-only keys
       "next=" +
       write_file(dir, "next.pub", public_pem_of(next_ec, auth::signing_algorithm::es256)) +
       ", old-rsa=" + write_file(dir, "old.pub", public_pem_of(rsa, auth::signing_algorithm::rs256));
-  const auto es256 = read_api(values);
+  const auto es256 = read_api_settings_from(values);
   const auto& keys = *es256.signing.keys;
   CHECK(keys.active().kid() == "ec-2026");
   CHECK(keys.active().algorithm() == auth::signing_algorithm::es256);
@@ -143,15 +126,15 @@ TEST_CASE("OAuth settings: RS256 and ES256 from PEM files, with verify-only keys
   values["JWT_VERIFY_ONLY_KEY_FILES"] =
       "ec-2026=" +
       write_file(dir, "dup.pub", public_pem_of(next_ec, auth::signing_algorithm::es256));
-  CHECK_THAT(api_error(values), Catch::Contains("JWT_VERIFY_ONLY_KEY_FILES"));
+  CHECK_THAT(api_settings_error(values), Catch::Contains("JWT_VERIFY_ONLY_KEY_FILES"));
   values["JWT_VERIFY_ONLY_KEY_FILES"] = "bad=" + write_file(dir, "private.pem", ec);
-  CHECK_THAT(api_error(values), Catch::Contains("JWT_VERIFY_ONLY_KEY_FILES"));
+  CHECK_THAT(api_settings_error(values), Catch::Contains("JWT_VERIFY_ONLY_KEY_FILES"));
 }
 
 TEST_CASE("OAuth token issuer: issues tokens its own keys verify, pinned to issuer and audience",
           "[oauth]") {
-  auto values = base_environment();
-  const auto settings = read_api(values);
+  auto values = minimal_api_environment();
+  const auto settings = read_api_settings_from(values);
   const api::oauth::token_issuer issuer(
       settings.signing.keys, {.issuer = "https://a.example", .audience = "https://a.example/api"},
       std::chrono::minutes(60));
