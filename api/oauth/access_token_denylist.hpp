@@ -10,11 +10,8 @@
 
 // Revoked access tokens (RFC 7009), by jti, until they would have expired anyway: access tokens
 // are self-contained JWTs, so a revocation only takes effect where verifiers consult this list.
-// It lives in Redis, shared by every replica.
+// It lives in Redis, shared by every replica, under auth::denied_access_token_key.
 namespace gpt_adapter::api::oauth {
-
-// `{gpt-adapter}:revoked-jti:<jti>`.
-std::string denied_access_token_key(std::string_view jti);
 
 // Denies the token with this jti for `remaining` (its time left to live; nothing is stored when
 // that is not positive). Throws redis::error when Redis cannot be reached.

@@ -910,6 +910,9 @@ asio::awaitable<http::response> authorization_server::introspect(http::request_c
   if (active_access_token) {
     active_access_token = !co_await is_access_token_revoked(*context_.redis, claims->token_id);
   }
+  if (active_access_token && claims->subject != claims->client_id) {
+    active_access_token = co_await end_user_is_active(*context_.database, claims->subject);
+  }
   if (active_access_token) {
     co_return json_response(context, bhttp::status::ok,
                             json::object{{"active", true},

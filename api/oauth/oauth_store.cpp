@@ -6,6 +6,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/text/uuid.hpp"
+
 namespace gpt_adapter::api::oauth {
 namespace {
 
@@ -94,6 +96,16 @@ asio::awaitable<void> record_sign_in(postgres::pool& database, std::string end_u
   co_await database.query(
       "UPDATE custom_gpt_end_users SET last_sign_in_at = now() WHERE id = $1::uuid",
       param_list(end_user_id));
+}
+
+asio::awaitable<bool> end_user_is_active(postgres::pool& database, std::string end_user_id) {
+  if (!text::is_uuid(end_user_id)) {
+    co_return false;
+  }
+  const auto rows = co_await database.query(
+      "SELECT 1 FROM custom_gpt_end_users WHERE id = $1::uuid AND status = 'active'",
+      param_list(end_user_id));
+  co_return rows.rows() == 1;
 }
 
 asio::awaitable<void> insert_refresh_family(postgres::pool& database, std::string application_id,

@@ -39,6 +39,9 @@ boost::asio::awaitable<std::optional<client_record>> find_client(postgres::pool&
 boost::asio::awaitable<std::optional<end_user_record>> find_end_user(postgres::pool& database,
                                                                      std::string username);
 boost::asio::awaitable<void> record_sign_in(postgres::pool& database, std::string end_user_id);
+// Whether the end user with this id exists and is active (for introspection, which must agree
+// with bearer authentication about a disabled end user's access tokens).
+boost::asio::awaitable<bool> end_user_is_active(postgres::pool& database, std::string end_user_id);
 
 // A new refresh token family (from the code grant, or client credentials when the application
 // is configured so): the first token of the family.

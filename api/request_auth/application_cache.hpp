@@ -32,7 +32,7 @@ using application_ptr = std::shared_ptr<const application_state>;
 
 // Applications cached in process, so that authorizing a request makes no PostgreSQL query once
 // its application is known. An entry lives until an invalidation names its application (the
-// admin CLI publishes one on every change; see application_invalidation.hpp), until the cache is
+// admin CLI publishes one on every change; see auth/redis_names.hpp), until the cache is
 // cleared (after the subscription was lost and re-established: messages may have been missed),
 // or at most `ttl`, which bounds the staleness should a message be lost anyway. Unknown client
 // ids are cached too (a deleted application's tokens would otherwise query on every request).

@@ -55,11 +55,12 @@ std::string_view credential_kind_name(credential_kind kind) {
 
 authenticator::authenticator(const auth::key_set& keys,
                              const auth::access_token_settings& token_settings,
-                             application_cache& applications, api_key_cache& api_keys,
-                             metrics::registry& metrics)
+                             application_cache& applications, end_user_cache& end_users,
+                             api_key_cache& api_keys, metrics::registry& metrics)
     : keys_(keys),
       token_settings_(token_settings),
       applications_(applications),
+      end_users_(end_users),
       api_keys_(api_keys),
       failures_(metrics.add_counter("api_auth_failures_total",
                                     "API requests refused by bearer authentication or scope "
@@ -145,6 +146,19 @@ asio::awaitable<outcome> authenticator::authenticate_token(std::string_view toke
                          .credential_id = claims.token_id,
                          .rate_limit_per_minute = application->rate_limit_per_minute};
   if (claims.subject != claims.client_id) {
+    // Refused at once when an operator disables (or deletes) the end user, although the token
+    // itself stays valid until it expires.
+    const auto end_user = co_await end_users_.status_of(claims.subject);
+    if (end_user == end_user_status::disabled) {
+      co_return authentication_failure{
+          .reason = "end_user_disabled",
+          .description = "The end user of this access token is disabled."};
+    }
+    if (end_user == end_user_status::unknown) {
+      co_return authentication_failure{
+          .reason = "unknown_end_user",
+          .description = "The end user of this access token no longer exists."};
+    }
     caller.end_user_id = std::move(claims.subject);
   }
   co_return caller;

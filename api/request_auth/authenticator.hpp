@@ -10,6 +10,7 @@
 
 #include "api/request_auth/api_key_cache.hpp"
 #include "api/request_auth/application_cache.hpp"
+#include "api/request_auth/end_user_cache.hpp"
 #include "common/auth/access_token.hpp"
 #include "common/auth/value_or_error.hpp"
 #include "common/http/router.hpp"
@@ -41,7 +42,8 @@ struct caller_identity {
 // Why a request was not authenticated.
 struct authentication_failure {
   // Short, stable, safe to log and to use as a metric label: missing, malformed, the
-  // auth::token_error_name, revoked, unknown_api_key, unknown_application...
+  // auth::token_error_name, revoked, unknown_api_key, unknown_application, end_user_disabled,
+  // unknown_end_user...
   std::string reason;
   // For the caller (error_description and problem detail): says what is wrong, never echoes the
   // credential.
@@ -57,13 +59,14 @@ using token_revocation_check = std::function<boost::asio::awaitable<bool>(std::s
 
 // Verifies `Authorization: Bearer <credential>`, which is either an access token (a JWT issued by
 // this server's token endpoint) or an API key (auth::api_key_prefix). Tokens are checked by
-// auth::verify_access_token and then against the application's cached state (disabled,
-// outdated token version). The deny-list of revoked tokens is a separate step, revoked(), so
-// that the caller can overlap its Redis round trip with the rate limiter's.
+// auth::verify_access_token and then against the cached state of its application (disabled,
+// outdated token version) and of its end user (disabled or deleted). The deny-list of revoked
+// tokens is a separate step, revoked(), so that the caller can overlap its Redis round trip with
+// the rate limiter's.
 class authenticator {
  public:
   authenticator(const auth::key_set& keys, const auth::access_token_settings& token_settings,
-                application_cache& applications, api_key_cache& api_keys,
+                application_cache& applications, end_user_cache& end_users, api_key_cache& api_keys,
                 metrics::registry& metrics);
 
   void set_revocation_check(token_revocation_check check) { revoked_ = std::move(check); }
@@ -90,6 +93,7 @@ class authenticator {
   const auth::key_set& keys_;
   const auth::access_token_settings& token_settings_;
   application_cache& applications_;
+  end_user_cache& end_users_;
   api_key_cache& api_keys_;
   token_revocation_check revoked_;
   metrics::family<metrics::counter>& failures_;

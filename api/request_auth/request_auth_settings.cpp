@@ -26,6 +26,8 @@ request_auth_settings read_request_auth_settings(const config::env_reader& env) 
                     milliseconds(600000));
   settings.api_key_cache_ttl = env.millis_or("API_KEY_CACHE_TTL_MS", settings.api_key_cache_ttl,
                                              milliseconds(100), milliseconds(600000));
+  settings.end_user_cache_ttl = env.millis_or("END_USER_CACHE_TTL_MS", settings.end_user_cache_ttl,
+                                              milliseconds(100), milliseconds(600000));
   settings.fail_mode = env.one_of_or("RATE_LIMIT_FAIL_MODE", "open", {"open", "closed"}) == "open"
                            ? rate_limit_fail_mode::open
                            : rate_limit_fail_mode::closed;

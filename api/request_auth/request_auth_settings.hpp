@@ -24,7 +24,9 @@ struct request_auth_settings {
   // bound on staleness should an invalidation message be lost.
   std::chrono::milliseconds application_cache_ttl{30000};  // APPLICATION_CACHE_TTL_MS
   // The same for API keys (a revocation publishes an invalidation too).
-  std::chrono::milliseconds api_key_cache_ttl{30000};           // API_KEY_CACHE_TTL_MS
+  std::chrono::milliseconds api_key_cache_ttl{30000};  // API_KEY_CACHE_TTL_MS
+  // The same for end users' status (disabling one publishes an invalidation too).
+  std::chrono::milliseconds end_user_cache_ttl{30000};          // END_USER_CACHE_TTL_MS
   rate_limit_fail_mode fail_mode = rate_limit_fail_mode::open;  // RATE_LIMIT_FAIL_MODE
 };
 

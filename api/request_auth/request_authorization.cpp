@@ -5,7 +5,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "api/request_auth/bearer_challenge.hpp"
-#include "common/auth/application_invalidation.hpp"
+#include "common/auth/redis_names.hpp"
 #include "common/logging/logger.hpp"
 #include "common/postgres/error.hpp"
 
@@ -49,8 +49,9 @@ request_authorization::request_authorization(private_tag, asio::any_io_executor 
                                              metrics::registry& metrics)
     : settings_(settings),
       applications_(dependencies.database, settings.application_cache_ttl, metrics),
+      end_users_(dependencies.database, settings.end_user_cache_ttl, metrics),
       api_keys_(dependencies.database, settings.api_key_cache_ttl),
-      authenticator_(keys, token_settings, applications_, api_keys_, metrics),
+      authenticator_(keys, token_settings, applications_, end_users_, api_keys_, metrics),
       limiter_(dependencies.redis, settings.fail_mode, metrics),
       executor_(std::move(executor)),
       redis_options_(std::move(redis_options)) {}
@@ -63,17 +64,25 @@ void request_authorization::start() {
   subscriber_ = redis::subscriber::create(
       executor_,
       {.connection = redis_options_,
-       .channels = {std::string(auth::application_invalidation_channel)}},
-      [self](std::string_view, std::string_view application_id) {
-        if (const auto alive = self.lock()) {
-          alive->applications_.invalidate(application_id);
-          alive->api_keys_.invalidate_application(application_id);
+       .channels = {std::string(auth::application_invalidation_channel),
+                    std::string(auth::end_user_invalidation_channel)}},
+      [self](std::string_view channel, std::string_view id) {
+        const auto alive = self.lock();
+        if (!alive) {
+          return;
+        }
+        if (channel == auth::end_user_invalidation_channel) {
+          alive->end_users_.invalidate(id);
+        } else {
+          alive->applications_.invalidate(id);
+          alive->api_keys_.invalidate_application(id);
         }
       },
       [self] {
         // Whatever was published while we were not subscribed is lost: start afresh.
         if (const auto alive = self.lock()) {
           alive->applications_.clear();
+          alive->end_users_.clear();
           alive->api_keys_.clear();
         }
       });

@@ -8,6 +8,7 @@
 #include "api/request_auth/api_key_cache.hpp"
 #include "api/request_auth/application_cache.hpp"
 #include "api/request_auth/authenticator.hpp"
+#include "api/request_auth/end_user_cache.hpp"
 #include "api/request_auth/protected_route.hpp"
 #include "api/request_auth/rate_limiter.hpp"
 #include "api/request_auth/request_auth_settings.hpp"
@@ -17,8 +18,9 @@
 namespace gpt_adapter::api::request_auth {
 
 // Authorization of every API route: bearer authentication (access tokens and API keys), scope
-// checks and per-application rate limits, with the application cache kept fresh by the Redis
-// invalidation channel. Routes go through add(), which wraps their handler:
+// checks and per-application rate limits, with the application, API-key and end-user caches
+// kept fresh by the Redis invalidation channels (one subscription serves them all). Routes go
+// through add(), which wraps their handler:
 //   401 + WWW-Authenticate error="invalid_token" (no error attribute when nothing was offered)
 //   -> rate limit (429 + Retry-After; RateLimit-Policy and RateLimit on every answer from here)
 //   -> 403 error="insufficient_scope" -> the handler, with the caller's identity.
@@ -38,7 +40,7 @@ class request_authorization : public std::enable_shared_from_this<request_author
                         const service::dependencies& dependencies,
                         redis::connection_options redis_options, metrics::registry& metrics);
 
-  // Subscribes to the invalidation channel (in the background; reconnects forever).
+  // Subscribes to the invalidation channels (in the background; reconnects forever).
   void start();
   // Unsubscribes. Idempotent.
   void stop();
@@ -54,6 +56,7 @@ class request_authorization : public std::enable_shared_from_this<request_author
   }
 
   application_cache& applications() { return applications_; }
+  end_user_cache& end_users() { return end_users_; }
   rate_limiter& limiter() { return limiter_; }
   bool subscribed() const { return subscriber_ && subscriber_->subscribed(); }
 
@@ -64,6 +67,7 @@ class request_authorization : public std::enable_shared_from_this<request_author
 
   request_auth_settings settings_;
   application_cache applications_;
+  end_user_cache end_users_;
   api_key_cache api_keys_;
   authenticator authenticator_;
   rate_limiter limiter_;

@@ -14,7 +14,7 @@
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 
-#include "common/auth/application_invalidation.hpp"
+#include "common/auth/redis_names.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/servers.hpp"

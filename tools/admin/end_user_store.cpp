@@ -35,6 +35,11 @@ const std::string password_sql =
     sql({"UPDATE custom_gpt_end_users SET password_hash = $2, updated_at = now() WHERE ",
          reference_condition, " RETURNING", selected_columns});
 
+constexpr std::string_view revoke_sessions_sql = R"sql(
+UPDATE custom_gpt_sessions SET revoked_at = now(), revoked_reason = $2
+ WHERE end_user_id = $1 AND revoked_at IS NULL
+ RETURNING access_token_id, ceil(extract(epoch FROM access_token_expires_at - now()))::bigint)sql";
+
 end_user row_to_user(const postgres::result& rows, std::size_t row) {
   return {.id = std::string(rows.value(row, 0)),
           .username = std::string(rows.value(row, 1)),
@@ -80,6 +85,31 @@ asio::awaitable<std::optional<end_user>> replace_end_user_password(postgres::poo
                                                                    std::string password_hash) {
   const auto rows = co_await database.query(password_sql, param_list(reference, password_hash));
   co_return first_user(rows);
+}
+
+asio::awaitable<std::vector<live_access_token>> revoke_end_user_sessions(postgres::pool& database,
+                                                                         std::string end_user_id,
+                                                                         std::string reason) {
+  std::vector<live_access_token> alive;
+  const auto applications = co_await database.query("SELECT id::text FROM custom_gpt_applications");
+  for (std::size_t application = 0; application < applications.rows(); ++application) {
+    co_await database.application_transaction(
+        std::string(applications.value(application, 0)),
+        [&](postgres::connection_lease& lease) -> asio::awaitable<void> {
+          const auto rows =
+              co_await lease.query(revoke_sessions_sql, param_list(end_user_id, reason));
+          for (std::size_t row = 0; row < rows.rows(); ++row) {
+            if (rows.is_null(row, 0) || rows.is_null(row, 1)) {
+              continue;
+            }
+            const std::chrono::seconds remaining(std::stoll(std::string(rows.value(row, 1))));
+            if (remaining.count() > 0) {
+              alive.push_back({std::string(rows.value(row, 0)), remaining});
+            }
+          }
+        });
+  }
+  co_return alive;
 }
 
 boost::json::object to_json(const end_user& user) {

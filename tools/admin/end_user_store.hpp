@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,19 @@ boost::asio::awaitable<std::optional<end_user>> set_end_user_status(postgres::po
                                                                     std::string status);
 boost::asio::awaitable<std::optional<end_user>> replace_end_user_password(
     postgres::pool& database, std::string reference, std::string password_hash);
+
+// An access token issued with a refresh token that was just revoked, alive for `remaining` yet.
+struct live_access_token {
+  std::string token_id;  // its jti
+  std::chrono::seconds remaining{};
+};
+
+// Ends the end user's sessions: revokes the refresh-token families of `end_user_id` in every
+// application and returns the access tokens issued with them that have not expired, for the
+// deny-list. Row-level security confines custom_gpt_sessions to one application per
+// transaction, hence one transaction per application.
+boost::asio::awaitable<std::vector<live_access_token>> revoke_end_user_sessions(
+    postgres::pool& database, std::string end_user_id, std::string reason);
 
 boost::json::object to_json(const end_user& user);
 

@@ -1,53 +1,95 @@
 #include "tools/admin/invalidation_publisher.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <boost/asio/this_coro.hpp>
 
-#include "common/auth/application_invalidation.hpp"
+#include "common/auth/redis_names.hpp"
 #include "common/redis/client.hpp"
 
 namespace gpt_adapter::admin {
 namespace {
+
+namespace asio = boost::asio;
+using command_list = std::vector<std::vector<std::string>>;
 
 void warn(std::ostream& warnings, const std::string& reason) {
   warnings << "warning: " << reason
            << "; API replicas will pick up the change when their cached entry expires\n";
 }
 
-// Outside the coroutine: GCC 12 rejects a braced list of strings inside one.
-std::vector<std::string> publish_command(const std::string& application_id) {
-  return {"PUBLISH", std::string(auth::application_invalidation_channel), application_id};
+// Outside the coroutines: GCC 12 rejects a braced list of strings inside one.
+std::vector<std::string> publish_command(std::string_view channel, const std::string& id) {
+  return {"PUBLISH", std::string(channel), id};
 }
 
-}  // namespace
+std::vector<std::string> deny_command(const live_access_token& token) {
+  return {"SET", auth::denied_access_token_key(token.token_id), "1", "EX",
+          std::to_string(token.remaining.count())};
+}
 
-boost::asio::awaitable<void> publish_application_invalidation(std::optional<std::string> redis_url,
-                                                              std::string application_id,
-                                                              std::ostream& warnings) {
+// Runs `commands` on a connection of its own, pipelined. The reason when they did not all
+// succeed, std::nullopt when they did.
+asio::awaitable<std::optional<std::string>> run_on_redis(
+    const std::optional<std::string>& redis_url, command_list commands) {
   if (!redis_url || redis_url->empty()) {
-    warn(warnings, "REDIS_URL is not set, so no invalidation was published");
-    co_return;
+    co_return "REDIS_URL is not set";
   }
   redis::connection_options options;
   try {
     options = redis::parse_url(*redis_url);
   } catch (const std::invalid_argument& invalid) {
-    warn(warnings, std::string("REDIS_URL is invalid (") + invalid.what() +
-                       "), so no invalidation was published");
-    co_return;
+    co_return std::string("REDIS_URL is invalid (") + invalid.what() + ")";
   }
-  const auto client = redis::client::create(co_await boost::asio::this_coro::executor, options);
+  const auto client = redis::client::create(co_await asio::this_coro::executor, options);
   client->start();
   std::optional<std::string> failure;
   try {
-    co_await client->command(publish_command(application_id));
+    for (const auto& answer : co_await client->pipeline(std::move(commands))) {
+      answer.throw_if_error();
+    }
   } catch (const redis::error& error) {
-    failure = error.what();
+    failure = std::string("Redis failed (") + error.what() + ")";
   }
   client->stop();
-  if (failure) {
-    warn(warnings, "could not publish the invalidation to Redis (" + *failure + ")");
+  co_return failure;
+}
+
+}  // namespace
+
+asio::awaitable<void> publish_application_invalidation(std::optional<std::string> redis_url,
+                                                       std::string application_id,
+                                                       std::ostream& warnings) {
+  command_list commands;
+  commands.push_back(publish_command(auth::application_invalidation_channel, application_id));
+  if (const auto failure = co_await run_on_redis(redis_url, std::move(commands))) {
+    warn(warnings, "could not publish the invalidation: " + *failure);
+  }
+}
+
+asio::awaitable<void> publish_end_user_invalidation(std::optional<std::string> redis_url,
+                                                    std::string end_user_id,
+                                                    std::vector<live_access_token> denied,
+                                                    std::ostream& warnings) {
+  command_list commands;
+  std::chrono::seconds longest{0};
+  for (const auto& token : denied) {
+    commands.push_back(deny_command(token));
+    longest = std::max(longest, token.remaining);
+  }
+  // Last: a replica that reloads the end user on hearing it must find the deny-list complete.
+  commands.push_back(publish_command(auth::end_user_invalidation_channel, end_user_id));
+  const auto failure = co_await run_on_redis(redis_url, std::move(commands));
+  if (!failure) {
+    co_return;
+  }
+  warn(warnings, "could not publish the invalidation: " + *failure);
+  if (!denied.empty()) {
+    warnings << "warning: " << denied.size()
+             << " access token(s) of the ended sessions were not put on the deny-list; they stay "
+                "usable for up to "
+             << longest.count() << " s unless the end user is disabled\n";
   }
 }
 

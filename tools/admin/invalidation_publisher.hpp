@@ -3,8 +3,11 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
+
+#include "tools/admin/end_user_store.hpp"
 
 namespace gpt_adapter::admin {
 
@@ -14,5 +17,13 @@ namespace gpt_adapter::admin {
 boost::asio::awaitable<void> publish_application_invalidation(std::optional<std::string> redis_url,
                                                               std::string application_id,
                                                               std::ostream& warnings);
+
+// The same for an end user, after first putting `denied` (the access tokens of the sessions just
+// ended) on the deny-list, so that they are refused before replicas hear of the change. Best
+// effort as above; the warning then also says how long the tokens stay usable.
+boost::asio::awaitable<void> publish_end_user_invalidation(std::optional<std::string> redis_url,
+                                                           std::string end_user_id,
+                                                           std::vector<live_access_token> denied,
+                                                           std::ostream& warnings);
 
 }  // namespace gpt_adapter::admin

@@ -12,6 +12,7 @@
 #include "tools/admin/application_input.hpp"
 #include "tools/admin/end_user_input.hpp"
 #include "tools/admin/end_user_store.hpp"
+#include "tools/admin/invalidation_publisher.hpp"
 #include "tools/admin/text_table.hpp"
 
 namespace gpt_adapter::admin {
@@ -112,11 +113,28 @@ asio::awaitable<void> list(admin_session& session, bool as_json) {
   session.out << render_table({"ID", "USERNAME", "STATUS", "CREATED", "LAST SIGN-IN"}, rows);
 }
 
+// Revokes the end user's refresh tokens and denies the access tokens issued with them, then
+// tells the API replicas. Disabling alone would let old sessions come back with `enable`;
+// resetting a password must lock out whoever knew the old one.
+asio::awaitable<void> end_sessions(admin_session& session, const end_user& user,
+                                   std::string reason) {
+  auto denied = co_await revoke_end_user_sessions(session.database, user.id, std::move(reason));
+  co_await publish_end_user_invalidation(session.redis_url, user.id, std::move(denied),
+                                         session.err);
+}
+
 asio::awaitable<void> change_status(admin_session& session, std::string reference,
                                     std::string status, bool as_json) {
   const auto user = co_await set_end_user_status(session.database, reference, status);
   if (!user) {
     throw not_found(reference);
+  }
+  if (status == "disabled") {
+    co_await end_sessions(session, *user, "end user disabled");
+  } else {
+    std::vector<live_access_token> none;
+    co_await publish_end_user_invalidation(session.redis_url, user->id, std::move(none),
+                                           session.err);
   }
   if (as_json) {
     print_json(session.out, to_json(*user));
@@ -124,8 +142,8 @@ asio::awaitable<void> change_status(admin_session& session, std::string referenc
   }
   session.out << "End user '" << user->username << "' is now " << user->status << ".";
   if (status == "disabled") {
-    session.out << " Sign-in and refresh tokens stop working at once; access tokens already "
-                   "issued expire on their own.";
+    session.out << " Sign-in, refresh tokens and access tokens stop working at once; enabling "
+                   "the user again does not bring those sessions back.";
   }
   session.out << '\n';
 }
@@ -138,8 +156,10 @@ asio::awaitable<void> reset_password(admin_session& session, std::string referen
   if (!user) {
     throw not_found(reference);
   }
+  co_await end_sessions(session, *user, "end user password reset");
   if (!as_json) {
-    session.out << "Set a new password for end user '" << user->username << "'.\n";
+    session.out << "Set a new password for end user '" << user->username
+                << "'; the sessions signed in with the old one are ended.\n";
   }
   print_user_with_password(session, *user, password, !source.from_stdin, as_json);
 }
@@ -194,7 +214,8 @@ admin_command_group user_commands() {
                  };
                }},
               {.spec = {.name = "disable",
-                        .summary = "Block an end user: no sign-in, no refresh.",
+                        .summary = "Block an end user: no sign-in, and every session (refresh "
+                                   "and access tokens) ended at once.",
                         .positionals = {user_reference},
                         .options = {json_option}},
                .prepare =
@@ -210,8 +231,8 @@ admin_command_group user_commands() {
                      return prepare_status(arguments, "active");
                    }},
               {.spec = {.name = "reset-password",
-                        .summary = "Set a new password: generated and shown once, or read with "
-                                   "--password-stdin.",
+                        .summary = "Set a new password (generated and shown once, or read with "
+                                   "--password-stdin) and end the end user's sessions.",
                         .positionals = {user_reference},
                         .options = {password_stdin_option, json_option}},
                .prepare = [](const parsed_arguments& arguments) -> command_action {
