@@ -106,9 +106,19 @@ std::string with_query(std::string uri,
   return uri;
 }
 
-std::string header_value(const http::request_context& context, bhttp::field field) {
+// std::nullopt when the request has no such header: an empty Authorization header is not the
+// same as none.
+std::optional<std::string> header_if_present(const http::request_context& context,
+                                             bhttp::field field) {
   const auto found = context.message.find(field);
-  return found == context.message.end() ? std::string() : std::string(found->value());
+  if (found == context.message.end()) {
+    return std::nullopt;
+  }
+  return std::string(found->value());
+}
+
+std::string header_value(const http::request_context& context, bhttp::field field) {
+  return header_if_present(context, field).value_or("");
 }
 
 std::optional<std::string> cookie_value(const http::request_context& context,
@@ -261,6 +271,16 @@ class authorization_server {
   // Authenticates the client by its secret (off the I/O threads), or the error to answer.
   asio::awaitable<auth::value_or_error<client_record, oauth_error>> authenticate_client(
       std::string client_id, std::string client_secret, auth::client_auth_method method);
+  // A revocation or introspection request (RFC 7009, RFC 7662) from an authenticated client.
+  struct management_request {
+    auth::token_management_request request;
+    client_record client;
+    outcome event;  // the audit event so far, to complete and record
+  };
+  // Parses the request and authenticates its client, or the answer that refuses it (counted
+  // and audited already).
+  asio::awaitable<auth::value_or_error<management_request, http::response>>
+  authenticated_management_request(http::request_context& context, std::string operation);
   asio::awaitable<validated_request> validate(const auth::form_parameters& params);
   asio::awaitable<http::response> render_form(const http::request_context& context,
                                               const authorization_request& request,
@@ -536,11 +556,7 @@ authorization_server::refresh_grant(const auth::token_request& request, const cl
 
 asio::awaitable<http::response> authorization_server::token(http::request_context& context) {
   const auto address = context.remote_address.to_string();
-  std::optional<std::string_view> authorization;
-  if (const auto header = context.message.find(bhttp::field::authorization);
-      header != context.message.end()) {
-    authorization = std::string_view(header->value().data(), header->value().size());
-  }
+  const auto authorization = header_if_present(context, bhttp::field::authorization);
   const auto parsed = auth::parse_token_request(header_value(context, bhttp::field::content_type),
                                                 context.message.body(), authorization);
   outcome event{.operation = "token", .client_id = parsed ? parsed->client_id : ""};
@@ -829,15 +845,13 @@ asio::awaitable<http::response> authorization_server::authorize_sign_in(
       context, with_query(request.redirect_uri, {{"code", code}, {"state", request.state}}));
 }
 
-asio::awaitable<http::response> authorization_server::revoke(http::request_context& context) {
-  std::optional<std::string_view> authorization;
-  if (const auto header = context.message.find(bhttp::field::authorization);
-      header != context.message.end()) {
-    authorization = std::string_view(header->value().data(), header->value().size());
-  }
-  const auto parsed = auth::parse_token_management_request(
+asio::awaitable<auth::value_or_error<authorization_server::management_request, http::response>>
+authorization_server::authenticated_management_request(http::request_context& context,
+                                                       std::string operation) {
+  const auto authorization = header_if_present(context, bhttp::field::authorization);
+  auto parsed = auth::parse_token_management_request(
       header_value(context, bhttp::field::content_type), context.message.body(), authorization);
-  outcome event{.operation = "revoke", .client_id = parsed ? parsed->client_id : ""};
+  outcome event{.operation = std::move(operation), .client_id = parsed ? parsed->client_id : ""};
   if (!parsed) {
     fail(auth::oauth_error_name(parsed.error().code));
     event.result = auth::oauth_error_name(parsed.error().code);
@@ -845,7 +859,7 @@ asio::awaitable<http::response> authorization_server::revoke(http::request_conte
     co_await record(context, std::move(event));
     co_return oauth_error_response(context, parsed.error());
   }
-  const auto client =
+  auto client =
       co_await authenticate_client(parsed->client_id, parsed->client_secret, parsed->auth_method);
   if (!client) {
     fail("invalid_client");
@@ -855,13 +869,24 @@ asio::awaitable<http::response> authorization_server::revoke(http::request_conte
     co_return oauth_error_response(context, client.error());
   }
   event.application_id = client->id;
+  co_return management_request{.request = std::move(parsed).value(),
+                               .client = std::move(client).value(),
+                               .event = std::move(event)};
+}
+
+asio::awaitable<http::response> authorization_server::revoke(http::request_context& context) {
+  auto authenticated = co_await authenticated_management_request(context, "revoke");
+  if (!authenticated) {
+    co_return authenticated.error();
+  }
+  auto [request, client, event] = std::move(authenticated).value();
   // RFC 7009 §2.2: the answer is 200 whether or not the token was known.
   const auto revoked = co_await revoke_family_of_token(
-      *context_.database, client->id, auth::sha256_hex(parsed->token), "revoked by the client");
+      *context_.database, client.id, auth::sha256_hex(request.token), "revoked by the client");
   co_await deny_all(revoked);
   if (revoked.empty()) {
-    const auto claims = context_.issuer->verify(parsed->token, now_seconds());
-    if (claims && claims->client_id == client->client_id) {
+    const auto claims = context_.issuer->verify(request.token, now_seconds());
+    if (claims && claims->client_id == client.client_id) {
       co_await deny_access_token(
           *context_.redis, claims->token_id,
           std::chrono::duration_cast<seconds>(claims->expires_at - now_seconds()));
@@ -873,40 +898,20 @@ asio::awaitable<http::response> authorization_server::revoke(http::request_conte
 }
 
 asio::awaitable<http::response> authorization_server::introspect(http::request_context& context) {
-  std::optional<std::string_view> authorization;
-  if (const auto header = context.message.find(bhttp::field::authorization);
-      header != context.message.end()) {
-    authorization = std::string_view(header->value().data(), header->value().size());
+  auto authenticated = co_await authenticated_management_request(context, "introspect");
+  if (!authenticated) {
+    co_return authenticated.error();
   }
-  const auto parsed = auth::parse_token_management_request(
-      header_value(context, bhttp::field::content_type), context.message.body(), authorization);
-  outcome event{.operation = "introspect", .client_id = parsed ? parsed->client_id : ""};
-  if (!parsed) {
-    fail(auth::oauth_error_name(parsed.error().code));
-    event.result = auth::oauth_error_name(parsed.error().code);
-    event.status = auth::oauth_error_status(parsed.error().code);
-    co_await record(context, std::move(event));
-    co_return oauth_error_response(context, parsed.error());
-  }
-  const auto client =
-      co_await authenticate_client(parsed->client_id, parsed->client_secret, parsed->auth_method);
-  if (!client) {
-    fail("invalid_client");
-    event.result = "invalid_client";
-    event.status = 401;
-    co_await record(context, std::move(event));
-    co_return oauth_error_response(context, client.error());
-  }
-  event.application_id = client->id;
+  auto [request, client, event] = std::move(authenticated).value();
   event.result = "success";
   co_await record(context, std::move(event));
   const auto now = now_seconds();
   // Only the caller's own tokens are described: other clients' tokens are reported inactive.
-  const auto claims = context_.issuer->verify(parsed->token, now);
+  const auto claims = context_.issuer->verify(request.token, now);
   bool active_access_token =
-      claims && claims->client_id == client->client_id &&
+      claims && claims->client_id == client.client_id &&
       !auth::check_application_state(claims.value(), auth::application_status::active,
-                                     client->token_version);
+                                     client.token_version);
   if (active_access_token) {
     active_access_token = !co_await is_access_token_revoked(*context_.redis, claims->token_id);
   }
@@ -927,14 +932,14 @@ asio::awaitable<http::response> authorization_server::introspect(http::request_c
                                          {"exp", claims->expires_at.time_since_epoch().count()}});
   }
   const auto refresh = co_await find_refresh_token(
-      *context_.database, client->id, auth::sha256_hex(parsed->token), client->token_version);
+      *context_.database, client.id, auth::sha256_hex(request.token), client.token_version);
   if (refresh && refresh->active) {
     co_return json_response(context, bhttp::status::ok,
                             json::object{{"active", true},
                                          {"token_type", "refresh_token"},
                                          {"scope", refresh->scope},
-                                         {"client_id", client->client_id},
-                                         {"sub", refresh->end_user_id.value_or(client->client_id)},
+                                         {"client_id", client.client_id},
+                                         {"sub", refresh->end_user_id.value_or(client.client_id)},
                                          {"iat", refresh->issued_at.time_since_epoch().count()},
                                          {"exp", refresh->expires_at.time_since_epoch().count()}});
   }
