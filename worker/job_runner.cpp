@@ -214,15 +214,15 @@ net::awaitable<void> job_runner::read_loop() {
         cursor = entries.back().id;
       }
     }
-    dispatch(std::move(entries));
+    dispatch(std::move(entries), own_pending);
   }
 }
 
-void job_runner::dispatch(std::vector<redis::stream_entry> entries) {
+void job_runner::dispatch(std::vector<redis::stream_entry> entries, bool redelivered) {
   for (auto& entry : entries) {
     ++in_flight_;
     metrics_->in_flight.inc();
-    net::co_spawn(strand_, process(std::move(entry)),
+    net::co_spawn(strand_, process(std::move(entry), redelivered),
                   [self = shared_from_this()](const std::exception_ptr& failure) {
                     if (failure) {
                       try {
@@ -276,7 +276,7 @@ net::awaitable<void> job_runner::claim_loop() {
                       {{"job_id", entry.id}});
       }
       if (!stopping_) {
-        dispatch(std::move(claimed.entries));
+        dispatch(std::move(claimed.entries), true);
       }
     } catch (const std::exception& error) {
       logging::warn("reclaiming idle jobs failed", {{"error", error.what()}});
@@ -360,7 +360,20 @@ net::awaitable<void> job_runner::dead_letter_undecodable(const redis::stream_ent
                   {"error", error.field + ": " + error.message}});
 }
 
-net::awaitable<void> job_runner::process(redis::stream_entry entry) {
+net::awaitable<std::int64_t> job_runner::delivery_count(const std::string& entry_id) {
+  try {
+    const auto answer = co_await commands_->command(
+        "XPENDING", queue::keys::jobs_stream, queue::keys::consumer_group, entry_id, entry_id, "1");
+    co_return redis::parse_pending_deliveries(answer).value_or(1);
+  } catch (const std::exception& error) {
+    // Unknown is treated as a first delivery: the job runs rather than being dead-lettered.
+    logging::warn("reading a job's delivery count failed",
+                  {{"job_id", entry_id}, {"error", error.what()}});
+    co_return 1;
+  }
+}
+
+net::awaitable<void> job_runner::process(redis::stream_entry entry, bool redelivered) {
   if (entry.deleted) {
     queue::settlement ack;
     ack.entry_id = entry.id;
@@ -392,9 +405,20 @@ net::awaitable<void> job_runner::process(redis::stream_entry entry) {
                                 {"operation", op},
                                 {"attempt", value.attempt}});
 
+  std::int64_t deliveries = 1;
+  if (redelivered) {
+    deliveries = co_await delivery_count(entry.id);
+  }
+  const bool poisoned = deliveries > settings_.max_deliveries;
   const auto started = clock::now();
   memory_bank::call_result result;
-  if (wall_now() > value.deadline) {
+  if (poisoned) {
+    result.outcome = memory_bank::call_result::kind::transient;
+    result.error = "handed out " + std::to_string(deliveries) +
+                   " times without being settled (JOB_MAX_DELIVERIES " +
+                   std::to_string(settings_.max_deliveries) +
+                   "): its workers stopped while running it";
+  } else if (wall_now() > value.deadline) {
     result.outcome = memory_bank::call_result::kind::transient;
     result.error = "deadline passed before the attempt started";
   } else {
@@ -409,6 +433,10 @@ net::awaitable<void> job_runner::process(redis::stream_entry entry) {
       decision.what != job_decision::action::fail) {
     decision.what = job_decision::action::dead_letter;
     decision.reason = queue::dead_letter_reason::past_deadline;
+  }
+  if (poisoned) {
+    decision.what = job_decision::action::dead_letter;
+    decision.reason = queue::dead_letter_reason::redelivered;
   }
 
   queue::settlement change;

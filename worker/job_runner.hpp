@@ -55,12 +55,15 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   boost::asio::awaitable<void> schedule_loop();
   boost::asio::awaitable<void> claim_loop();
   boost::asio::awaitable<void> backlog_loop();
-  boost::asio::awaitable<void> process(redis::stream_entry entry);
+  // `redelivered`: the entry was handed out before (reclaimed, or read from this consumer's own
+  // pending entries at start), so its delivery count is checked against JOB_MAX_DELIVERIES.
+  boost::asio::awaitable<void> process(redis::stream_entry entry, bool redelivered);
+  boost::asio::awaitable<std::int64_t> delivery_count(const std::string& entry_id);
   boost::asio::awaitable<memory_bank::call_result> execute_within_limits(const queue::job& value);
   boost::asio::awaitable<void> dead_letter_undecodable(const redis::stream_entry& entry,
                                                        const queue::decode_error& error);
   boost::asio::awaitable<void> hand_back_held_entries();
-  void dispatch(std::vector<redis::stream_entry> entries);
+  void dispatch(std::vector<redis::stream_entry> entries, bool redelivered);
   // Waits on `timer` for `duration` or until woken; false once stopping.
   boost::asio::awaitable<bool> pause(boost::asio::steady_timer& timer,
                                      std::chrono::milliseconds duration);

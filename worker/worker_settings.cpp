@@ -70,6 +70,7 @@ job_settings read_job_settings(const config::env_reader& env) {
     throw config::config_error("JOB_RETRY_MAX_DELAY_MS must be at least JOB_RETRY_BASE_DELAY_MS (" +
                                std::to_string(settings.retry.base_delay.count()) + ")");
   }
+  settings.max_deliveries = env.integer_or("JOB_MAX_DELIVERIES", defaults.max_deliveries, 1, 1000);
   settings.consumer_name = env.string_or("WORKER_CONSUMER_NAME", "");
   if (settings.consumer_name.empty()) {
     settings.consumer_name = default_consumer_name();

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "common/config/settings.hpp"
@@ -24,6 +25,9 @@ struct job_settings {
   std::chrono::milliseconds record_ttl{24 * 3600 * 1000};  // JOB_RECORD_TTL_SECONDS
   // JOB_MAX_ATTEMPTS, JOB_RETRY_BASE_DELAY_MS, JOB_RETRY_MAX_DELAY_MS
   queue::retry_settings retry;
+  // JOB_MAX_DELIVERIES: a stream entry handed out more often than this without being settled
+  // (its workers crashed or were killed while running it) is dead-lettered instead of run again.
+  std::int64_t max_deliveries = 5;
   // WORKER_CONSUMER_NAME; default <hostname>-<pid>, unique per process.
   std::string consumer_name;
 };

@@ -29,6 +29,8 @@ std::string_view to_string(dead_letter_reason reason) {
       return "not_retryable";
     case dead_letter_reason::past_deadline:
       return "past_deadline";
+    case dead_letter_reason::redelivered:
+      return "redelivered";
   }
   return "unknown";
 }

@@ -26,7 +26,9 @@ struct retry_settings {
   std::chrono::milliseconds max_delay = std::chrono::seconds(60);
 };
 
-enum class dead_letter_reason { exhausted, not_retryable, past_deadline };
+// redelivered: handed out more than JOB_MAX_DELIVERIES times without being settled, e.g. a job
+// that crashes every worker that runs it.
+enum class dead_letter_reason { exhausted, not_retryable, past_deadline, redelivered };
 
 std::string_view to_string(dead_letter_reason reason);
 

@@ -58,6 +58,18 @@ std::vector<stream_entry> parse_read(const reply& answer) {
   return parse_entries(stream[1]);
 }
 
+std::optional<std::int64_t> parse_pending_deliveries(const reply& answer) {
+  const auto& entries = answer.as_array();
+  if (entries.empty()) {
+    return std::nullopt;
+  }
+  const auto& entry = entries.front().as_array();
+  if (entry.size() != 4) {
+    throw error("XPENDING entry has " + std::to_string(entry.size()) + " elements");
+  }
+  return entry[3].as_integer();
+}
+
 autoclaim_result parse_autoclaim(const reply& answer) {
   const auto& parts = answer.as_array();
   if (parts.size() != 2 && parts.size() != 3) {

@@ -36,6 +36,10 @@ struct autoclaim_result {
   std::vector<std::string> deleted_ids;  // Redis 7: pending ids whose entries no longer exist
 };
 
+// XPENDING's extended form ([[id, consumer, idle ms, deliveries], ...]): the delivery count of
+// the first entry, or nothing when no entry is pending.
+std::optional<std::int64_t> parse_pending_deliveries(const reply& answer);
+
 // XAUTOCLAIM: [cursor, entries] (Redis 6.2) or [cursor, entries, deleted ids] (Redis 7).
 autoclaim_result parse_autoclaim(const reply& answer);
 

@@ -301,6 +301,46 @@ TEST_CASE("worker dead-letters a job whose attempts are exhausted", "[integratio
   CHECK(stack.bank.calls("add") == 2);
 }
 
+TEST_CASE("worker dead-letters a job handed out more than JOB_MAX_DELIVERIES times",
+          "[integration][worker][jobs]") {
+  pipeline stack;
+  const auto job = stack.enqueue("req-poison");
+  stack.enqueue("req-redelivered-once");
+  // A consumer that vanished read both jobs. The first then killed every worker that took it: it
+  // was claimed (each claim counts a delivery) five more times without ever being settled.
+  const std::string stream(queue::keys::jobs_stream);
+  const std::string group(queue::keys::consumer_group);
+  const auto created = stack.direct.run({"XGROUP", "CREATE", stream, group, "0", "MKSTREAM"});
+  REQUIRE((created.type != redis::reply::kind::error || created.text.find("BUSYGROUP") == 0));
+  const auto read = redis::parse_read(stack.direct.run(
+      {"XREADGROUP", "GROUP", group, "crashed-worker", "COUNT", "2", "STREAMS", stream, ">"}));
+  REQUIRE(read.size() == 2);
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(stack.direct.run({"XCLAIM", stream, group, "crashed-worker", "0", read[0].id})
+                .as_array()
+                .size() == 1);
+  }
+  auto worker = stack.start_worker({{"JOB_MAX_DELIVERIES", "3"},
+                                    {"WORKER_SOFT_TIME_LIMIT_MS", "200"},
+                                    {"WORKER_HARD_TIME_LIMIT_MS", "300"},
+                                    {"WORKER_VISIBILITY_TIMEOUT_MS", "400"},
+                                    {"WORKER_CLAIM_INTERVAL_MS", "100"}});
+  REQUIRE(
+      (wait_until([&] { return stack.has_status("req-poison", queue::job_status::dead); }, 20s) ||
+       show_log(*worker)));
+  // The job read once is reclaimed and runs: one more delivery is within the limit.
+  REQUIRE(wait_until(
+      [&] { return stack.has_status("req-redelivered-once", queue::job_status::succeeded); }, 20s));
+  CHECK(stack.bank.calls("add") == 1);  // the poisoned job never ran again
+  CHECK(stack.record("req-poison")->error->find("JOB_MAX_DELIVERIES 3") != std::string::npos);
+  const auto dead = stack.dead_letters();
+  REQUIRE(dead.size() == 1);
+  CHECK(*field(dead[0], "dead_reason") == "redelivered");
+  CHECK(*field(dead[0], "request_id") == job.request_id);
+  CHECK(stack.count("XLEN", queue::keys::jobs_stream) == 0);
+  REQUIRE(wait_until([&] { return stack.history_rows("req-poison", "dead") == 1; }, 20s));
+}
+
 TEST_CASE("worker delays jobs while the circuit is open without burning attempts",
           "[integration][worker][jobs]") {
   pipeline stack;

@@ -92,3 +92,10 @@ TEST_CASE("redis stream replies: the time part of a stream id", "[redis]") {
   CHECK_FALSE(stream_id_milliseconds("1-x"));
   CHECK_FALSE(stream_id_milliseconds(""));
 }
+
+TEST_CASE("redis stream replies: XPENDING's delivery count of an entry", "[redis]") {
+  CHECK(parse_pending_deliveries(
+            array({array({text("5-0"), text("worker-1"), integer(1500), integer(7)})})) == 7);
+  CHECK_FALSE(parse_pending_deliveries(array({})).has_value());
+  CHECK_THROWS_AS(parse_pending_deliveries(array({array({text("5-0"), integer(7)})})), error);
+}

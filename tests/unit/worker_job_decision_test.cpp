@@ -130,6 +130,7 @@ TEST_CASE("worker settings: defaults follow the seeds", "[worker][settings]") {
   CHECK(settings.retry.max_attempts == 3);
   CHECK(settings.retry.base_delay == 2s);
   CHECK(settings.record_ttl == std::chrono::hours(24));
+  CHECK(settings.max_deliveries == 5);
   CHECK_FALSE(settings.consumer_name.empty());
 }
 
@@ -144,6 +145,7 @@ TEST_CASE("worker settings: each bad value names its variable", "[worker][settin
   rejects({{"WORKER_VISIBILITY_TIMEOUT_MS", "120000"}}, "WORKER_VISIBILITY_TIMEOUT_MS");
   rejects({{"WORKER_SHUTDOWN_GRACE_MS", "-1"}}, "WORKER_SHUTDOWN_GRACE_MS");
   rejects({{"JOB_MAX_ATTEMPTS", "0"}}, "JOB_MAX_ATTEMPTS");
+  rejects({{"JOB_MAX_DELIVERIES", "0"}}, "JOB_MAX_DELIVERIES");
   rejects({{"JOB_RETRY_BASE_DELAY_MS", "5000"}, {"JOB_RETRY_MAX_DELAY_MS", "100"}},
           "JOB_RETRY_MAX_DELAY_MS");
   rejects({{"JOB_RECORD_TTL_SECONDS", "1"}}, "JOB_RECORD_TTL_SECONDS");
