@@ -134,7 +134,7 @@ TEST_CASE("cors: no preflight answer for other origins, other methods or unknown
   CHECK_FALSE(has_cors_headers(untouched));
 }
 
-TEST_CASE("cors: answers to an allowed origin are readable, errors included; others get none",
+TEST_CASE("cors: answers to an allowed origin are readable, errors included, others get none",
           "[http][cors]") {
   http::response problem{bhttp::status::unauthorized, 11};
   problem.set(bhttp::field::content_type, "application/problem+json");
