@@ -1,5 +1,7 @@
 #include "api/oauth/authorization_codes.hpp"
 
+#include <vector>
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,15 +16,15 @@ namespace json = boost::json;
 constexpr std::size_t code_bytes = 32;
 
 // One script, so a code never exists without its expiry.
-constexpr std::string_view store_script = R"lua(
+const redis::script store_script{R"lua(
 redis.call('HSET', KEYS[1], 'grant', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
-)lua";
+)lua"};
 
 // KEYS[1] the code's hash. ARGV[1] this redemption, ARGV[2] seconds to remember a redeemed code.
 // Returns nil for an unknown code, else {grant, earlier redemption or false}.
-constexpr std::string_view redeem_script = R"lua(
+const redis::script redeem_script{R"lua(
 local grant = redis.call('HGET', KEYS[1], 'grant')
 if not grant then
   return nil
@@ -34,7 +36,7 @@ end
 redis.call('HSET', KEYS[1], 'redeemed', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return {grant, false}
-)lua";
+)lua"};
 
 std::optional<std::string> string_member(const json::object& object, std::string_view name) {
   const auto* value = object.if_contains(name);
@@ -90,10 +92,10 @@ boost::asio::awaitable<std::string> store_authorization_code(redis::client& redi
                                                              const authorization_grant& grant,
                                                              std::chrono::seconds lifetime) {
   auto code = auth::random_token(code_bytes);
-  const auto key = authorization_code_key(code);
-  const auto reply =
-      co_await redis.command("EVAL", store_script, "1", key, encode_authorization_grant(grant),
-                             std::to_string(lifetime.count()));
+  std::vector<std::string> keys{authorization_code_key(code)};
+  std::vector<std::string> args{encode_authorization_grant(grant),
+                                std::to_string(lifetime.count())};
+  const auto reply = co_await redis.eval(store_script, std::move(keys), std::move(args));
   reply.throw_if_error();
   co_return code;
 }
@@ -101,9 +103,10 @@ boost::asio::awaitable<std::string> store_authorization_code(redis::client& redi
 boost::asio::awaitable<std::optional<code_redemption>> redeem_authorization_code(
     redis::client& redis, std::string code, std::string redemption,
     std::chrono::seconds remember_for) {
-  const auto reply =
-      co_await redis.command("EVAL", redeem_script, "1", authorization_code_key(code), redemption,
-                             std::to_string(std::max<long long>(remember_for.count(), 1)));
+  std::vector<std::string> keys{authorization_code_key(code)};
+  std::vector<std::string> args{std::move(redemption),
+                                std::to_string(std::max<long long>(remember_for.count(), 1))};
+  const auto reply = co_await redis.eval(redeem_script, std::move(keys), std::move(args));
   reply.throw_if_error();
   if (reply.is_nil()) {
     co_return std::nullopt;

@@ -1,6 +1,7 @@
 #include "api/oauth/oauth_routes.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <variant>
 
@@ -242,8 +243,8 @@ class authorization_server {
             {"reason"})),
         limiter_unavailable_(context_.metrics.add_counter(
             "gpt_adapter_oauth_attempt_limiter_unavailable_total",
-            "Attempts let through unlimited because Redis, which counts them, could not be "
-            "reached.")) {}
+            "Attempt counts (per client, address or username) kept by this process alone because "
+            "Redis, which counts them for every replica, could not be reached.")) {}
 
   asio::awaitable<http::response> token(http::request_context& context);
   asio::awaitable<http::response> authorize_form(http::request_context& context);
@@ -308,6 +309,8 @@ class authorization_server {
   metrics::family<metrics::counter>& issued_;
   metrics::family<metrics::counter>& failures_;
   metrics::family<metrics::counter>& limiter_unavailable_;
+  local_attempt_counter local_attempts_;
+  std::atomic<bool> counting_locally_{false};
 };
 
 oauth_error invalid_grant(std::string description) {
@@ -345,17 +348,24 @@ asio::awaitable<std::optional<seconds>> authorization_server::over_limit(
     std::vector<std::pair<std::string, int>> subjects) {
   std::optional<seconds> wait;
   for (const auto& [subject, limit] : subjects) {
+    attempt_count count;
     try {
-      const auto count = co_await count_attempt(*context_.redis, subject);
-      if (count.attempts > limit) {
-        wait = std::max(wait.value_or(seconds(1)), std::max(count.window_remaining, seconds(1)));
+      count = co_await count_attempt(*context_.redis, subject);
+      if (counting_locally_.exchange(false)) {
+        logging::info("attempt limiter reaches Redis again: counting for every replica");
       }
     } catch (const redis::error& failure) {
-      // Failing open: the PBKDF2 cost of every check still slows guessing down, and the token
-      // endpoint must not go down with Redis.
+      // The token endpoint must not go down with Redis, nor stop counting: each process counts
+      // on its own until Redis is back.
       limiter_unavailable_.get().inc();
-      logging::warn("attempt limiter unavailable, letting the attempt through",
-                    {{"error", failure.what()}});
+      if (!counting_locally_.exchange(true)) {
+        logging::warn("attempt limiter cannot reach Redis: counting per process",
+                      {{"error", failure.what()}});
+      }
+      count = local_attempts_.count(subject, local_attempt_counter::clock::now());
+    }
+    if (count.attempts > limit) {
+      wait = std::max(wait.value_or(seconds(1)), std::max(count.window_remaining, seconds(1)));
     }
   }
   co_return wait;

@@ -1,5 +1,7 @@
 #include "api/oauth/sign_in_guard.hpp"
 
+#include <vector>
+
 #include "common/auth/secret_hash.hpp"
 
 namespace gpt_adapter::api::oauth {
@@ -9,7 +11,7 @@ constexpr std::size_t csrf_token_bytes = 32;
 constexpr std::chrono::seconds attempt_window{60};
 
 // KEYS[1] the counter. ARGV[1] the window in seconds. Returns {attempts, seconds left}.
-constexpr std::string_view count_script = R"lua(
+const redis::script count_script{R"lua(
 local attempts = redis.call('INCR', KEYS[1])
 if attempts == 1 then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
@@ -20,7 +22,7 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return {attempts, ttl}
-)lua";
+)lua"};
 
 std::string csrf_key(std::string_view token) {
   return "{gpt-adapter}:oauth-csrf:" + auth::sha256_hex(token);
@@ -54,14 +56,34 @@ boost::asio::awaitable<bool> consume_csrf_token(redis::client& redis, std::strin
 boost::asio::awaitable<attempt_count> count_attempt(redis::client& redis,
                                                     std::string_view subject) {
   const auto key = "{gpt-adapter}:oauth-attempts:" + auth::sha256_hex(subject);
-  const auto reply = co_await redis.command("EVAL", count_script, "1", key,
-                                            std::to_string(attempt_window.count()));
+  std::vector<std::string> keys{key};
+  std::vector<std::string> args{std::to_string(attempt_window.count())};
+  const auto reply = co_await redis.eval(count_script, std::move(keys), std::move(args));
   reply.throw_if_error();
   const auto& parts = reply.as_array();
   if (parts.size() != 2) {
     throw redis::error("unexpected reply from the attempt counter script");
   }
   co_return attempt_count{parts[0].as_integer(), std::chrono::seconds(parts[1].as_integer())};
+}
+
+attempt_count local_attempt_counter::count(std::string_view subject, clock::time_point now) {
+  const std::lock_guard lock(mutex_);
+  if (windows_.size() >= prune_above_) {
+    std::erase_if(windows_, [now](const auto& entry) { return entry.second.ends <= now; });
+  }
+  auto& current = windows_[std::string(subject)];
+  if (current.ends <= now) {
+    current = window{.ends = now + attempt_window, .attempts = 0};
+  }
+  ++current.attempts;
+  const auto remaining = std::chrono::ceil<std::chrono::seconds>(current.ends - now);
+  return attempt_count{current.attempts, remaining};
+}
+
+std::size_t local_attempt_counter::subjects() const {
+  const std::lock_guard lock(mutex_);
+  return windows_.size();
 }
 
 }  // namespace gpt_adapter::api::oauth

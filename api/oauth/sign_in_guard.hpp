@@ -1,9 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -36,5 +39,28 @@ struct attempt_count {
 // one-minute window: one atomic INCR, with the expiry set by the first attempt of the window.
 // Throws redis::error.
 boost::asio::awaitable<attempt_count> count_attempt(redis::client& redis, std::string_view subject);
+
+// The same fixed windows counted by this process alone, for while Redis is unreachable: each
+// replica then allows the whole limit, which still stops credential stuffing. Thread-safe; once
+// it holds `prune_above` subjects it forgets the windows that have ended.
+class local_attempt_counter {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  explicit local_attempt_counter(std::size_t prune_above = 10000) : prune_above_(prune_above) {}
+
+  attempt_count count(std::string_view subject, clock::time_point now);
+  std::size_t subjects() const;
+
+ private:
+  struct window {
+    clock::time_point ends;
+    long long attempts = 0;
+  };
+
+  std::size_t prune_above_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, window> windows_;
+};
 
 }  // namespace gpt_adapter::api::oauth

@@ -569,6 +569,31 @@ TEST_CASE("OAuth: the token endpoint and sign-in are rate limited per client and
   CHECK(!blocked.header("retry-after").empty());
 }
 
+TEST_CASE("OAuth: while Redis is down each process still limits token attempts",
+          "[integration][oauth]") {
+  api_stack fixture({.environment = {{"OAUTH_CLIENT_ATTEMPTS_PER_MINUTE", "3"},
+                                     {"OAUTH_ADDRESS_ATTEMPTS_PER_MINUTE", "100"}}});
+  const auto client = fixture.insert_application("GPT", "memories:read");
+  fixture.redis.stop();
+  const auto attempt = [&](const std::string& secret) {
+    return token_request(fixture, form({{"grant_type", "client_credentials"}}),
+                         {{"Authorization", basic(client.client_id, secret)}});
+  };
+  CHECK(attempt("wrong").status == 401);
+  CHECK(attempt(client.client_secret).status == 200);
+  CHECK(attempt("wrong").status == 401);
+  const auto limited = attempt(client.client_secret);
+  CHECK(limited.status == 429);
+  CHECK(std::stoi(limited.header("retry-after")) >= 1);
+  // Each attempt counts against its address and its client.
+  CHECK(fixture.metric("gpt_adapter_oauth_attempt_limiter_unavailable_total") == 8);
+  const auto lines = fixture.api->log_lines();
+  CHECK(std::count_if(lines.begin(), lines.end(), [](const auto& line) {
+          return line.at("message").as_string() ==
+                 "attempt limiter cannot reach Redis: counting per process";
+        }) == 1);
+}
+
 TEST_CASE("OAuth: end users managed with gpt-adapter-admin user commands",
           "[integration][oauth][admin]") {
   api_stack fixture;
