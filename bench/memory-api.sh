@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Measures the Custom GPT-facing memory endpoints on a release build against private PostgreSQL
 # and Redis, with wrk at 64 connections on this machine:
-#  1. POST /api/v1/memories with a valid bearer token (authentication, rate-limit script,
-#     validation, enqueue script and audit XADD; answers 202). No worker runs: the jobs stay
-#     queued, so only the API is measured.
+#  1. POST /api/v1/memories with a valid bearer token (authentication, deny-list check and
+#     rate-limit script in one round trip, validation, then one enqueue script that also appends
+#     the audit event; answers 202). No worker runs: the jobs stay queued, so only the API is
+#     measured.
 #  2. POST /api/v1/search as a synchronous round trip: API -> jobs stream -> worker -> dev
 #     Memory Bank (zero latency) -> completion notification -> API answers 200.
 # Not part of the test suite.
@@ -79,6 +80,8 @@ if [ "$status" != 202 ]; then
 fi
 create=$(run_wrk /api/v1/memories "$(post_script "$create_body")")
 queued=$(redis-cli -p "$redis_port" XLEN '{gpt-adapter}:jobs')
+# One audit event per answer, appended with the job: the creates plus the token request.
+audited=$(redis-cli -p "$redis_port" XLEN '{gpt-adapter}:audit')
 
 # The search round trip needs the worker and the dev Memory Bank. The creates queued above are
 # dropped first, or the worker would spend the measurement on them.
@@ -102,7 +105,7 @@ wait_for "a search answered 200" search_answers_200
 search=$(run_wrk /api/v1/search "$(post_script "$search_body")")
 
 echo "machine: $(nproc) cores, $(uname -m); wrk -t2 -c64 -d${duration}s on the same machine"
-echo "POST /api/v1/memories (202, bearer JWT; $queued jobs queued):"
+echo "POST /api/v1/memories (202, bearer JWT; $queued jobs queued, $audited audit events):"
 summary <<<"$create"
 echo "POST /api/v1/search, synchronous round trip through the worker and the dev Memory Bank:"
 summary <<<"$search"

@@ -16,6 +16,7 @@
 #include "api/memory/memory_api_docs.hpp"
 #include "api/memory/memory_requests.hpp"
 #include "api/memory/response_budget.hpp"
+#include "common/audit/keys.hpp"
 #include "common/http/request_id.hpp"
 #include "common/logging/logger.hpp"
 #include "common/queue/job_store.hpp"
@@ -33,8 +34,12 @@ using clock = std::chrono::steady_clock;
 // What one call tells the audit trail besides its status: sanitised request data (no content
 // beyond a short prefix) and the Memory Bank's request id when a job finished.
 struct audit_note {
+  std::string operation_type;
+  clock::time_point started;
   json::object request_data;
   std::optional<std::string> memory_bank_request_id;
+  // The handler appended the event itself, with the job its request enqueued.
+  bool recorded = false;
 };
 
 // How much of a query or content the audit trail keeps.
@@ -157,21 +162,54 @@ queue::job new_job(const route_state& state, const http::request_context& contex
   return value;
 }
 
-// Puts the job on the queue. A request id the caller chose is claimed first: 409 when it already
-// named another request.
+double milliseconds_since(clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(clock::now() - start).count();
+}
+
+audit::event audit_event(const http::request_context& context, const caller_identity& caller,
+                         const audit_note& note, json::object request_data, int status) {
+  auto event = audit::new_event(caller.application_id, note.operation_type, context.request_id);
+  event.end_user_id = caller.end_user_id;
+  event.request_data = std::move(request_data);
+  event.response_status = status;
+  event.processing_time_ms = milliseconds_since(note.started);
+  event.memory_service_request_id = note.memory_bank_request_id;
+  return event;
+}
+
+// Puts the job on the queue, in one atomic step (one round trip) with what goes with it: a
+// request id the caller chose is claimed (409 when it already named another request), and
+// `audit_entry`, when given, is appended to the audit stream.
 asio::awaitable<void> enqueue(const route_state& state, const http::request_context& context,
-                              const queue::job& value) {
-  auto& redis = *state.dependencies.redis;
+                              const queue::job& value, queue::stream_fields audit_entry = {}) {
+  queue::enqueue_extras extras;
   if (context.message["X-Request-ID"] == context.request_id) {
-    const auto claimed = co_await redis.command(
-        "SET", std::string(request_id_claim_prefix) + value.request_id, "1", "NX", "PX",
-        std::to_string(state.dependencies.settings.record_ttl.count()));
-    if (claimed.is_nil()) {
-      refuse(bhttp::status::conflict,
-             "This X-Request-ID was already used for another request; send a new one or none.");
-    }
+    extras.claim_key = std::string(request_id_claim_prefix) + value.request_id;
+    extras.claim_ttl = state.dependencies.settings.record_ttl;
   }
-  co_await queue::enqueue(redis, value, state.dependencies.settings.record_ttl);
+  if (!audit_entry.empty()) {
+    extras.companion_stream = audit::keys::stream;
+    extras.companion_fields = std::move(audit_entry);
+  }
+  const auto id = co_await queue::enqueue_with(*state.dependencies.redis, value,
+                                               state.dependencies.settings.record_ttl, extras);
+  if (!id) {
+    refuse(bhttp::status::conflict,
+           "This X-Request-ID was already used for another request; send a new one or none.");
+  }
+}
+
+// Enqueues a write, whose answer is 202 as soon as the job is in: its audit event (status 202,
+// the time until the enqueue) goes in the same step instead of a round trip of its own. If the
+// enqueue fails, nothing was appended and the wrapper records the failure as usual.
+asio::awaitable<void> enqueue_accepted(const route_state& state,
+                                       const http::request_context& context,
+                                       const caller_identity& caller, audit_note& note,
+                                       const queue::job& value) {
+  const auto event = audit_event(context, caller, note, note.request_data, 202);
+  co_await enqueue(state, context, value, audit::encode(event));
+  note.recorded = true;
+  state.dependencies.audit->count_appended();
 }
 
 json::object accepted_body(const route_state& state, std::string_view request_id,
@@ -230,10 +268,6 @@ json::value fitted_memory(const json::value& memory, bool& truncated) {
   auto fitted = fit_results(json::array{memory});
   truncated = truncated || fitted.truncated;
   return fitted.results.empty() ? json::value(nullptr) : std::move(fitted.results.front());
-}
-
-double milliseconds_since(clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(clock::now() - start).count();
 }
 
 using result_shaper =
@@ -351,8 +385,8 @@ asio::awaitable<http::response> create(const state_ptr& state, http::request_con
   constexpr std::string_view accepted_message =
       "Accepted: the memory is being stored. Call getJob with this request_id to confirm.";
   if (!key) {
-    co_await enqueue(
-        *state, context,
+    co_await enqueue_accepted(
+        *state, context, caller, note,
         new_job(*state, context, caller, queue::operation::create, std::move(payload)));
     co_return co_await answer_accepted(state, context, queue::operation::create, context.request_id,
                                        std::string(accepted_message), "accepted");
@@ -378,8 +412,8 @@ asio::awaitable<http::response> create(const state_ptr& state, http::request_con
   }
   std::exception_ptr failure;
   try {
-    co_await enqueue(
-        *state, context,
+    co_await enqueue_accepted(
+        *state, context, caller, note,
         new_job(*state, context, caller, queue::operation::create, std::move(payload)));
   } catch (...) {
     failure = std::current_exception();
@@ -454,8 +488,8 @@ asio::awaitable<http::response> update(const state_ptr& state, http::request_con
   note.request_data = {{"memory_id", request.memory_id},
                        {"content_prefix", shorten(request.content, audit_prefix_chars)},
                        {"content_chars", count_code_points(request.content)}};
-  co_await enqueue(
-      *state, context,
+  co_await enqueue_accepted(
+      *state, context, caller, note,
       new_job(*state, context, caller, queue::operation::update, to_job_payload(request)));
   co_return co_await answer_accepted(
       state, context, queue::operation::update, context.request_id,
@@ -467,8 +501,8 @@ asio::awaitable<http::response> remove(const state_ptr& state, http::request_con
                                        const caller_identity& caller, audit_note& note) {
   const auto memory_id = valid_or_refuse(parse_memory_id(context.path_param("memory_id")));
   note.request_data = {{"memory_id", memory_id}};
-  co_await enqueue(
-      *state, context,
+  co_await enqueue_accepted(
+      *state, context, caller, note,
       new_job(*state, context, caller, queue::operation::remove, memory_id_payload(memory_id)));
   co_return co_await answer_accepted(
       state, context, queue::operation::remove, context.request_id,
@@ -546,8 +580,7 @@ request_auth::protected_handler audited(state_ptr state, std::string operation_t
           handle = std::move(handle)](
              http::request_context& context,
              const caller_identity& caller) -> asio::awaitable<http::response> {
-    const auto started = clock::now();
-    audit_note note;
+    audit_note note{.operation_type = operation_type, .started = clock::now()};
     int status = 500;
     std::exception_ptr failure;
     std::optional<http::response> answer;
@@ -571,13 +604,10 @@ request_auth::protected_handler audited(state_ptr state, std::string operation_t
     } catch (...) {
       failure = std::current_exception();
     }
-    auto event = audit::new_event(caller.application_id, operation_type, context.request_id);
-    event.end_user_id = caller.end_user_id;
-    event.request_data = std::move(note.request_data);
-    event.response_status = status;
-    event.processing_time_ms = milliseconds_since(started);
-    event.memory_service_request_id = std::move(note.memory_bank_request_id);
-    co_await state->dependencies.audit->record(std::move(event));
+    if (!note.recorded) {
+      auto event = audit_event(context, caller, note, std::move(note.request_data), status);
+      co_await state->dependencies.audit->record(std::move(event));
+    }
     if (failure) {
       std::rethrow_exception(failure);
     }

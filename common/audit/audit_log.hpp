@@ -23,6 +23,10 @@ class audit_log {
   // "failed"}, because an audit failure must not fail the request it describes.
   boost::asio::awaitable<void> record(event value);
 
+  // Counts an event its caller appended itself (encode(event) to keys::stream) within another
+  // Redis step, e.g. together with the job its request enqueued.
+  void count_appended() { appended_.inc(); }
+
  private:
   audit_log(std::shared_ptr<redis::client> redis, metrics::family<metrics::counter>& events);
 

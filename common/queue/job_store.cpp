@@ -11,36 +11,49 @@
 namespace gpt_adapter::queue {
 namespace {
 
-// KEYS: jobs stream, record. ARGV: record TTL ms, number of entry fields, the entry's field/value
-// pairs, then the record's.
-constexpr std::string_view enqueue_script = R"lua(
-local count = tonumber(ARGV[2])
-local entry = {}
-for i = 1, count do entry[i] = ARGV[2 + i] end
-local record = {}
-for i = 3 + count, #ARGV do record[#record + 1] = ARGV[i] end
+// KEYS: jobs stream, record, then the claim key when ARGV[2] is set, then the companion stream
+// when ARGV[5] > 0. ARGV: record TTL ms, claim TTL ms ('' for no claim), then the counts of the
+// entry's, the record's and the companion entry's arguments, then those three lists. Returns
+// the job's stream id, or nil (writing nothing) when the claim key is taken.
+const redis::script enqueue_script{R"lua(
+local position = 6
+local function take(count)
+  local list = {}
+  for i = 1, count do list[i] = ARGV[position + i - 1] end
+  position = position + count
+  return list
+end
+local entry = take(tonumber(ARGV[3]))
+local record = take(tonumber(ARGV[4]))
+local companion = take(tonumber(ARGV[5]))
+local companion_key = 3
+if ARGV[2] ~= '' then
+  if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then return false end
+  companion_key = 4
+end
 local id = redis.call('XADD', KEYS[1], '*', unpack(entry))
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], unpack(record))
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
+if #companion > 0 then redis.call('XADD', KEYS[companion_key], '*', unpack(companion)) end
 return id
-)lua";
+)lua"};
 
 // KEYS: record. ARGV: record TTL ms, then the running record's field/value pairs.
-constexpr std::string_view mark_running_script = R"lua(
+const redis::script mark_running_script{R"lua(
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'succeeded' or status == 'failed' or status == 'dead' then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
-)lua";
+)lua"};
 
 // KEYS: jobs stream, record, history stream, dead-letter stream, delayed set.
 // ARGV: group, entry id, record TTL ms, done channel, notification payload ('' for none), delay
 // ms ('' for none), delayed member, then three counted lists (count, pairs...): the record, the
 // history entry and the dead-letter entry (count 0 for none).
-constexpr std::string_view settle_script = R"lua(
+const redis::script settle_script{R"lua(
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('XDEL', KEYS[1], ARGV[2])
 local position = 8
@@ -68,11 +81,11 @@ if ARGV[6] ~= '' then
 end
 if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return 1
-)lua";
+)lua"};
 
 // KEYS: delayed set, jobs stream. ARGV: most members to move. A member is the job's stream
 // fields as a JSON array of alternating names and values.
-constexpr std::string_view move_due_script = R"lua(
+const redis::script move_due_script{R"lua(
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now_ms),
@@ -82,11 +95,11 @@ for _, member in ipairs(due) do
   redis.call('ZREM', KEYS[1], member)
 end
 return #due
-)lua";
+)lua"};
 
 // KEYS: jobs stream, record. ARGV: group, entry id, record TTL ms, updated_at, then the entry's
 // field/value pairs.
-constexpr std::string_view hand_back_script = R"lua(
+const redis::script hand_back_script{R"lua(
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('XADD', KEYS[1], '*', unpack(ARGV, 5))
 redis.call('XDEL', KEYS[1], ARGV[2])
@@ -95,15 +108,7 @@ if redis.call('HGET', KEYS[2], 'status') == 'running' then
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
 end
 return 1
-)lua";
-
-std::vector<std::string> script_call(std::string_view script, std::vector<std::string> keys) {
-  std::vector<std::string> command{"EVAL", std::string(script), std::to_string(keys.size())};
-  for (auto& key : keys) {
-    command.push_back(std::move(key));
-  }
-  return command;
-}
+)lua"};
 
 void append_pairs(std::vector<std::string>& command, const stream_fields& pairs) {
   for (const auto& [name, value] : pairs) {
@@ -149,14 +154,38 @@ boost::asio::awaitable<void> ensure_streams(redis::client& redis) {
 
 boost::asio::awaitable<std::string> enqueue(redis::client& redis, const job& value,
                                             std::chrono::milliseconds record_ttl) {
-  auto command = script_call(enqueue_script,
-                             {std::string(keys::jobs_stream), keys::job_record(value.request_id)});
+  const enqueue_extras none;
+  auto id = co_await enqueue_with(redis, value, record_ttl, none);
+  co_return std::move(id).value();
+}
+
+boost::asio::awaitable<std::optional<std::string>> enqueue_with(
+    redis::client& redis, const job& value, std::chrono::milliseconds record_ttl,
+    const enqueue_extras& extras) {
+  std::vector<std::string> script_keys{std::string(keys::jobs_stream),
+                                       keys::job_record(value.request_id)};
+  if (extras.claim_key) {
+    script_keys.push_back(*extras.claim_key);
+  }
+  if (!extras.companion_fields.empty()) {
+    script_keys.push_back(extras.companion_stream);
+  }
   const auto entry = encode(value);
-  command.push_back(ttl_text(record_ttl));
-  command.push_back(std::to_string(entry.size() * 2));
-  append_pairs(command, entry);
-  append_pairs(command, encode_record(queued_record(value)));
-  const auto answer = co_await redis.command(std::move(command));
+  const auto record = encode_record(queued_record(value));
+  std::vector<std::string> args;
+  args.reserve(5 + 2 * (entry.size() + record.size() + extras.companion_fields.size()));
+  args.push_back(ttl_text(record_ttl));
+  args.push_back(extras.claim_key ? ttl_text(extras.claim_ttl) : std::string());
+  args.push_back(std::to_string(entry.size() * 2));
+  args.push_back(std::to_string(record.size() * 2));
+  args.push_back(std::to_string(extras.companion_fields.size() * 2));
+  append_pairs(args, entry);
+  append_pairs(args, record);
+  append_pairs(args, extras.companion_fields);
+  const auto answer = co_await redis.eval(enqueue_script, std::move(script_keys), std::move(args));
+  if (answer.is_nil()) {
+    co_return std::nullopt;
+  }
   co_return answer.as_string();
 }
 
@@ -187,30 +216,32 @@ boost::asio::awaitable<bool> mark_running(redis::client& redis, const job& value
   record.status = job_status::running;
   record.attempts = value.attempt;
   record.updated_at = now();
-  auto command = script_call(mark_running_script, {keys::job_record(value.request_id)});
-  command.push_back(ttl_text(record_ttl));
-  append_pairs(command, encode_record(record));
-  const auto answer = co_await redis.command(std::move(command));
+  std::vector<std::string> script_keys{keys::job_record(value.request_id)};
+  std::vector<std::string> args{ttl_text(record_ttl)};
+  append_pairs(args, encode_record(record));
+  const auto answer =
+      co_await redis.eval(mark_running_script, std::move(script_keys), std::move(args));
   co_return answer.as_integer() == 1;
 }
 
 boost::asio::awaitable<bool> settle(redis::client& redis, const settlement& change,
                                     std::chrono::milliseconds record_ttl) {
-  auto command = script_call(
-      settle_script, {std::string(keys::jobs_stream), keys::job_record(change.request_id),
-                      std::string(keys::history_stream), std::string(keys::dead_letter_stream),
-                      std::string(keys::delayed_set)});
-  command.emplace_back(keys::consumer_group);
-  command.push_back(change.entry_id);
-  command.push_back(ttl_text(record_ttl));
-  command.emplace_back(keys::job_done_channel);
-  command.push_back(change.notify ? change.request_id : std::string());
-  command.push_back(change.delayed_job ? std::to_string(change.delay.count()) : std::string());
-  command.push_back(change.delayed_job ? delayed_member(*change.delayed_job) : std::string());
-  append_counted(command, change.record ? encode_record(*change.record) : stream_fields{});
-  append_counted(command, change.outcome ? encode_outcome(*change.outcome) : stream_fields{});
-  append_counted(command, change.dead_letter ? *change.dead_letter : stream_fields{});
-  const auto answer = co_await redis.command(std::move(command));
+  std::vector<std::string> script_keys{
+      std::string(keys::jobs_stream), keys::job_record(change.request_id),
+      std::string(keys::history_stream), std::string(keys::dead_letter_stream),
+      std::string(keys::delayed_set)};
+  std::vector<std::string> args;
+  args.emplace_back(keys::consumer_group);
+  args.push_back(change.entry_id);
+  args.push_back(ttl_text(record_ttl));
+  args.emplace_back(keys::job_done_channel);
+  args.push_back(change.notify ? change.request_id : std::string());
+  args.push_back(change.delayed_job ? std::to_string(change.delay.count()) : std::string());
+  args.push_back(change.delayed_job ? delayed_member(*change.delayed_job) : std::string());
+  append_counted(args, change.record ? encode_record(*change.record) : stream_fields{});
+  append_counted(args, change.outcome ? encode_outcome(*change.outcome) : stream_fields{});
+  append_counted(args, change.dead_letter ? *change.dead_letter : stream_fields{});
+  const auto answer = co_await redis.eval(settle_script, std::move(script_keys), std::move(args));
   co_return answer.as_integer() == 1;
 }
 
@@ -230,25 +261,26 @@ stream_fields dead_letter_fields(const job& value, dead_letter_reason reason,
 }
 
 boost::asio::awaitable<std::int64_t> move_due_jobs(redis::client& redis, std::int64_t limit) {
-  auto command = script_call(move_due_script,
-                             {std::string(keys::delayed_set), std::string(keys::jobs_stream)});
-  command.push_back(std::to_string(limit));
-  const auto answer = co_await redis.command(std::move(command));
+  std::vector<std::string> script_keys{std::string(keys::delayed_set),
+                                       std::string(keys::jobs_stream)};
+  std::vector<std::string> args{std::to_string(limit)};
+  const auto answer = co_await redis.eval(move_due_script, std::move(script_keys), std::move(args));
   co_return answer.as_integer();
 }
 
 boost::asio::awaitable<bool> hand_back(redis::client& redis, const redis::stream_entry& entry,
                                        std::chrono::milliseconds record_ttl) {
   const std::string* request_id = fields::find(entry.fields, "request_id");
-  auto command = script_call(
-      hand_back_script,
-      {std::string(keys::jobs_stream), keys::job_record(request_id != nullptr ? *request_id : "")});
-  command.emplace_back(keys::consumer_group);
-  command.push_back(entry.id);
-  command.push_back(ttl_text(record_ttl));
-  command.push_back(format_timestamp(now()));
-  append_pairs(command, entry.fields);
-  const auto answer = co_await redis.command(std::move(command));
+  std::vector<std::string> script_keys{std::string(keys::jobs_stream),
+                                       keys::job_record(request_id != nullptr ? *request_id : "")};
+  std::vector<std::string> args;
+  args.emplace_back(keys::consumer_group);
+  args.push_back(entry.id);
+  args.push_back(ttl_text(record_ttl));
+  args.push_back(format_timestamp(now()));
+  append_pairs(args, entry.fields);
+  const auto answer =
+      co_await redis.eval(hand_back_script, std::move(script_keys), std::move(args));
   co_return answer.as_integer() == 1;
 }
 

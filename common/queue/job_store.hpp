@@ -31,6 +31,24 @@ boost::asio::awaitable<void> ensure_streams(redis::client& redis);
 boost::asio::awaitable<std::string> enqueue(redis::client& redis, const job& value,
                                             std::chrono::milliseconds record_ttl);
 
+// What enqueue_with does besides enqueueing, within the same atomic step (and round trip). Keys
+// must carry the {gpt-adapter} hash tag like the queue's own.
+struct enqueue_extras {
+  // Claimed first with SET NX PX (e.g. a request id the caller chose, which may name one job
+  // only): when it is taken, nothing is written.
+  std::optional<std::string> claim_key;
+  std::chrono::milliseconds claim_ttl{0};
+  // One more entry appended to `companion_stream` after the job, e.g. the audit event of the
+  // request that enqueued it. Left out when companion_fields is empty.
+  std::string companion_stream;
+  stream_fields companion_fields;
+};
+
+// enqueue() with extras. Returns the stream id, or nullopt when the claim key was taken.
+boost::asio::awaitable<std::optional<std::string>> enqueue_with(
+    redis::client& redis, const job& value, std::chrono::milliseconds record_ttl,
+    const enqueue_extras& extras);
+
 // The job's record, or nullopt when there is none (never enqueued, or expired). A record that
 // cannot be read is logged and answered as none.
 boost::asio::awaitable<std::optional<job_record>> read_record(redis::client& redis,
