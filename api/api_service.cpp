@@ -8,7 +8,6 @@
 #include "api/api_settings.hpp"
 #include "api/memory/document_routes.hpp"
 #include "api/memory/memory_routes.hpp"
-#include "api/oauth/access_token_denylist.hpp"
 #include "api/oauth/oauth_routes.hpp"
 #include "api/request_auth/me_route.hpp"
 #include "api/request_auth/request_authorization.hpp"
@@ -39,14 +38,6 @@ int run_api_service() {
   const auto authorization = request_auth::request_authorization::create(
       api.context().get_executor(), settings.request_auth, token_issuer->keys(),
       token_issuer->settings(), api.dependencies(), redis_options, api.metrics());
-  authorization->set_revocation_check(
-      [redis = api.dependencies().redis](std::string jti) -> boost::asio::awaitable<bool> {
-        if (!redis->connected()) {
-          // Not worth waiting for a reconnect on every request: fail open at once.
-          throw redis::error("Redis is not connected");
-        }
-        co_return co_await oauth::is_access_token_revoked(*redis, std::move(jti));
-      });
   if (settings.cors.enabled()) {
     api.routes().set_cors(std::make_shared<const http::cors_policy>(settings.cors));
   }

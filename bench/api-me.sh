@@ -2,8 +2,9 @@
 # Prints requests/s and latency percentiles of an authenticated GET /api/v1/me (bearer JWT from
 # the token endpoint's client-credentials grant, and an API key) next to GET /health, with wrk at
 # 64 connections, on a release build against private PostgreSQL and Redis. /api/v1/me pays for
-# bearer authentication (JWT verification, cached application lookup, revocation deny-list GET)
-# and the Redis GCRA rate-limit script; the comparison with /health shows their cost.
+# bearer authentication (JWT verification, cached application lookup) and one Redis script that
+# checks the revocation deny-list and the GCRA rate limit; the comparison with /health shows
+# their cost.
 # Not part of the test suite.
 #   bench/api-me.sh [DURATION_SECONDS]
 # GPT_ADAPTER_BENCH_BUILD_DIR names an already configured optimised build to use instead of the

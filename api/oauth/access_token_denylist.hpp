@@ -18,8 +18,8 @@ namespace gpt_adapter::api::oauth {
 boost::asio::awaitable<void> deny_access_token(redis::client& redis, std::string jti,
                                                std::chrono::seconds remaining);
 
-// Whether the access token with this jti was revoked. The check bearer authentication runs
-// after verifying a token's signature and claims. Throws redis::error when Redis cannot be
+// Whether the access token with this jti was revoked (introspection asks; bearer authentication
+// looks the same key up inside the rate-limit script). Throws redis::error when Redis cannot be
 // reached (the caller decides whether that fails closed).
 boost::asio::awaitable<bool> is_access_token_revoked(redis::client& redis, std::string jti);
 

@@ -4,7 +4,6 @@
 
 #include "api/request_auth/bearer_challenge.hpp"
 #include "common/auth/api_key.hpp"
-#include "common/redis/reply.hpp"
 
 namespace gpt_adapter::api::request_auth {
 namespace {
@@ -65,13 +64,7 @@ authenticator::authenticator(const auth::key_set& keys,
       failures_(metrics.add_counter("api_auth_failures_total",
                                     "API requests refused by bearer authentication or scope "
                                     "checks, by reason.",
-                                    {"reason"})),
-      revocation_check_failures_(
-          metrics
-              .add_counter("api_token_revocation_check_failures_total",
-                           "Access tokens accepted without consulting the revocation deny-list "
-                           "because Redis could not be reached.")
-              .get()) {}
+                                    {"reason"})) {}
 
 void authenticator::count_failure(std::string_view reason) {
   failures_.labels({std::string(reason)}).inc();
@@ -97,24 +90,6 @@ asio::awaitable<outcome> authenticator::authenticate(const http::request& messag
     count_failure(result->error().reason);
   }
   co_return std::move(*result);
-}
-
-asio::awaitable<bool> authenticator::revoked(const caller_identity& caller) {
-  if (!revoked_ || caller.credential != credential_kind::access_token) {
-    co_return false;
-  }
-  // The deny-list lives in Redis. Without it a revoked token passes until it expires (an hour
-  // at most by default), which beats refusing every caller while Redis is down.
-  bool listed = false;
-  try {
-    listed = co_await revoked_(caller.credential_id);
-  } catch (const redis::error&) {
-    revocation_check_failures_.inc();
-  }
-  if (listed) {
-    count_failure("revoked");
-  }
-  co_return listed;
 }
 
 asio::awaitable<outcome> authenticator::authenticate_token(std::string_view token) {

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,35 +52,23 @@ struct authentication_failure {
   bool credential_offered = true;
 };
 
-// Whether the access token with this jti was revoked (RFC 7009) before it expired. May throw
-// redis::error: the token is then accepted, and the failure counted.
-using token_revocation_check = std::function<boost::asio::awaitable<bool>(std::string token_id)>;
-
 // Verifies `Authorization: Bearer <credential>`, which is either an access token (a JWT issued by
 // this server's token endpoint) or an API key (auth::api_key_prefix). Tokens are checked by
 // auth::verify_access_token and then against the cached state of its application (disabled,
 // outdated token version) and of its end user (disabled or deleted). The deny-list of revoked
-// tokens is a separate step, revoked(), so that the caller can overlap its Redis round trip with
-// the rate limiter's.
+// tokens is not consulted here: the rate limiter's Redis script does it in the same round trip.
 class authenticator {
  public:
   authenticator(const auth::key_set& keys, const auth::access_token_settings& token_settings,
                 application_cache& applications, end_user_cache& end_users, api_key_cache& api_keys,
                 metrics::registry& metrics);
 
-  void set_revocation_check(token_revocation_check check) { revoked_ = std::move(check); }
-
   // Counts failures in api_auth_failures_total{reason}. Throws postgres::error when the
   // database is needed (a cache miss) and fails.
   boost::asio::awaitable<auth::value_or_error<caller_identity, authentication_failure>>
   authenticate(const http::request& message);
 
-  // Whether an authenticated caller's access token is on the deny-list (never for API keys,
-  // whose revocation reaches the cache directly). Never throws: when Redis cannot say, the token
-  // is accepted and the failure counted. Counts a "revoked" failure when it is.
-  boost::asio::awaitable<bool> revoked(const caller_identity& caller);
-
-  // Counts a failure decided elsewhere (insufficient_scope) under the same metric.
+  // Counts a failure decided elsewhere (revoked, insufficient_scope) under the same metric.
   void count_failure(std::string_view reason);
 
  private:
@@ -95,9 +82,7 @@ class authenticator {
   application_cache& applications_;
   end_user_cache& end_users_;
   api_key_cache& api_keys_;
-  token_revocation_check revoked_;
   metrics::family<metrics::counter>& failures_;
-  metrics::counter& revocation_check_failures_;
 };
 
 }  // namespace gpt_adapter::api::request_auth

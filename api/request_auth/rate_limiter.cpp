@@ -20,9 +20,14 @@ constexpr std::chrono::milliseconds redis_timeout{500};
 constexpr std::size_t local_sweep_threshold = 10000;
 
 // GCRA as in gcra.cpp, on Redis's own clock (TIME), so replicas with skewed clocks agree.
-// KEYS[1] the application's TAT (ms), ARGV[1] the limit, ARGV[2] the window in ms.
-// Returns {allowed, remaining, reset_ms, retry_after_ms}.
+// KEYS[1] the application's TAT (ms), KEYS[2] (optional) the deny-list entry of the caller's
+// access token, ARGV[1] the limit, ARGV[2] the window in ms.
+// Returns {allowed, remaining, reset_ms, retry_after_ms, revoked}; a revoked token's request is
+// not counted.
 const redis::script gcra_script{R"lua(
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then
+  return {0, 0, 0, 0, 1}
+end
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local interval = window / limit
@@ -34,16 +39,21 @@ if tat < now then tat = now end
 local next_tat = tat + interval
 local allowed_from = next_tat - window
 if allowed_from > now + tolerance then
-  return {0, 0, math.ceil(tat - now - tolerance), math.ceil(allowed_from - now - tolerance)}
+  return {0, 0, math.ceil(tat - now - tolerance), math.ceil(allowed_from - now - tolerance), 0}
 end
 redis.call('SET', KEYS[1], string.format('%.3f', next_tat), 'PX',
            math.max(1, math.ceil(next_tat - now)))
 return {1, math.floor((now - allowed_from) / interval + tolerance),
-        math.ceil(next_tat - now - tolerance), 0}
+        math.ceil(next_tat - now - tolerance), 0, 0}
 )lua"};
 
-std::vector<std::string> script_keys(const std::string& application_id) {
-  return {std::string(key_prefix) + application_id};
+std::vector<std::string> script_keys(const std::string& application_id,
+                                     const std::optional<std::string>& denied_key) {
+  std::vector<std::string> keys{std::string(key_prefix) + application_id};
+  if (denied_key) {
+    keys.push_back(*denied_key);
+  }
+  return keys;
 }
 
 std::vector<std::string> script_args(std::int64_t limit) {
@@ -51,17 +61,19 @@ std::vector<std::string> script_args(std::int64_t limit) {
           std::to_string(std::chrono::milliseconds(rate_limit_window).count())};
 }
 
-rate_limit_decision decision_from(const redis::reply& answer, std::int64_t limit) {
+admission admission_from(const redis::reply& answer, std::int64_t limit) {
   const auto& values = answer.as_array();
-  if (values.size() != 4) {
+  if (values.size() != 5) {
     throw redis::error("the rate-limit script returned " + std::to_string(values.size()) +
-                       " values instead of 4");
+                       " values instead of 5");
   }
-  return {.allowed = values[0].as_integer() == 1,
-          .limit = limit,
-          .remaining = values[1].as_integer(),
-          .reset = std::chrono::milliseconds(values[2].as_integer()),
-          .retry_after = std::chrono::milliseconds(values[3].as_integer())};
+  return {.decision =
+              rate_limit_decision{.allowed = values[0].as_integer() == 1,
+                                  .limit = limit,
+                                  .remaining = values[1].as_integer(),
+                                  .reset = std::chrono::milliseconds(values[2].as_integer()),
+                                  .retry_after = std::chrono::milliseconds(values[3].as_integer())},
+          .revoked = values[4].as_integer() == 1};
 }
 
 }  // namespace
@@ -93,7 +105,13 @@ rate_limiter::rate_limiter(std::shared_ptr<redis::client> redis, rate_limit_fail
                           .add_counter("api_rate_limiter_redis_failures_total",
                                        "Rate-limit checks that could not reach Redis and were "
                                        "decided by the fail mode.")
-                          .get()) {
+                          .get()),
+      revocation_check_failures_(
+          metrics
+              .add_counter("api_token_revocation_check_failures_total",
+                           "Access tokens accepted without consulting the revocation deny-list "
+                           "because Redis could not be reached.")
+              .get()) {
   auto& modes = metrics.add_gauge(
       "api_rate_limiter_mode",
       "1 for the rate limiter's current mode: global (Redis), local (per process, Redis "
@@ -106,34 +124,40 @@ rate_limiter::rate_limiter(std::shared_ptr<redis::client> redis, rate_limit_fail
   mode_gauges_[static_cast<std::size_t>(limiter_mode::global)]->set(1);
 }
 
-asio::awaitable<std::optional<rate_limit_decision>> rate_limiter::check(
-    std::string application_id, std::int64_t limit_per_minute) {
-  std::optional<rate_limit_decision> decision;
+asio::awaitable<admission> rate_limiter::check(std::string application_id,
+                                               std::int64_t limit_per_minute,
+                                               std::optional<std::string> denied_token_key) {
+  std::optional<std::string> failure;
+  admission result;
   if (!redis_->connected()) {
-    decision = degrade(application_id, limit_per_minute, "Redis is not connected");
+    // Not worth waiting for a reconnect on every request: decide at once.
+    failure = "Redis is not connected";
   } else {
-    std::optional<std::string> failure;
     try {
-      decision = co_await check_in_redis(application_id, limit_per_minute);
+      result = co_await check_in_redis(application_id, limit_per_minute, denied_token_key);
       enter(limiter_mode::global, "Redis answers again");
     } catch (const redis::error& error) {
       failure = error.what();
     }
-    if (failure) {
-      decision = degrade(application_id, limit_per_minute, *failure);
+  }
+  if (failure) {
+    result = {.decision = degrade(application_id, limit_per_minute, *failure)};
+    if (denied_token_key) {
+      revocation_check_failures_.inc();
     }
   }
-  if (decision && !decision->allowed) {
+  if (result.decision && !result.decision->allowed && !result.revoked) {
     rejections_.labels({application_id}).inc();
   }
-  co_return decision;
+  co_return result;
 }
 
-asio::awaitable<rate_limit_decision> rate_limiter::check_in_redis(const std::string& application_id,
-                                                                  std::int64_t limit) {
-  const auto answer = co_await redis_->eval(gcra_script, script_keys(application_id),
+asio::awaitable<admission> rate_limiter::check_in_redis(
+    const std::string& application_id, std::int64_t limit,
+    const std::optional<std::string>& denied_key) {
+  const auto answer = co_await redis_->eval(gcra_script, script_keys(application_id, denied_key),
                                             script_args(limit), redis_timeout);
-  co_return decision_from(answer, limit);
+  co_return admission_from(answer, limit);
 }
 
 std::optional<rate_limit_decision> rate_limiter::degrade(const std::string& application_id,

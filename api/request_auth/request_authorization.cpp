@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-
 #include "api/request_auth/bearer_challenge.hpp"
 #include "common/auth/redis_names.hpp"
 #include "common/logging/logger.hpp"
@@ -11,8 +9,6 @@
 
 namespace gpt_adapter::api::request_auth {
 namespace {
-
-using namespace boost::asio::experimental::awaitable_operators;
 
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
@@ -146,11 +142,17 @@ asio::awaitable<http::response> request_authorization::guard(const route_require
   }
   const auto& caller = authenticated->value();
 
-  // Both are Redis round trips on the one pipelined connection: issued together they cost one.
-  const auto [revoked, decision] =
-      co_await (authenticator_.revoked(caller) &&
-                limiter_.check(caller.application_id, caller.rate_limit_per_minute));
-  if (revoked) {
+  // API keys are revoked in their cache; access tokens on the deny-list, which the rate-limit
+  // script consults.
+  std::optional<std::string> denied_key;
+  if (caller.credential == credential_kind::access_token) {
+    denied_key = auth::denied_access_token_key(caller.credential_id);
+  }
+  const auto admitted = co_await limiter_.check(caller.application_id, caller.rate_limit_per_minute,
+                                                std::move(denied_key));
+  const auto& decision = admitted.decision;
+  if (admitted.revoked) {
+    authenticator_.count_failure("revoked");
     const std::string description = "The access token was revoked.";
     refuse({.status = bhttp::status::unauthorized,
             .detail = description,

@@ -22,7 +22,8 @@ namespace gpt_adapter::api::request_auth {
 // kept fresh by the Redis invalidation channels (one subscription serves them all). Routes go
 // through add(), which wraps their handler:
 //   401 + WWW-Authenticate error="invalid_token" (no error attribute when nothing was offered)
-//   -> rate limit (429 + Retry-After; RateLimit-Policy and RateLimit on every answer from here)
+//   -> revoked access token (401) and rate limit (429 + Retry-After; RateLimit-Policy and
+//      RateLimit on every answer from here), in one Redis script
 //   -> 403 error="insufficient_scope" -> the handler, with the caller's identity.
 class request_authorization : public std::enable_shared_from_this<request_authorization> {
   struct private_tag {};
@@ -50,10 +51,6 @@ class request_authorization : public std::enable_shared_from_this<request_author
   void add(http::router& routes, protected_route route);
   // Every route added so far, with its requirement.
   const std::vector<route_requirement>& requirements() const { return requirements_; }
-
-  void set_revocation_check(token_revocation_check check) {
-    authenticator_.set_revocation_check(std::move(check));
-  }
 
   application_cache& applications() { return applications_; }
   end_user_cache& end_users() { return end_users_; }
