@@ -56,10 +56,7 @@ job_settings read_job_settings(const config::env_reader& env) {
                                           milliseconds(10), milliseconds(3600000));
   settings.backlog_interval = env.millis_or("WORKER_BACKLOG_INTERVAL_MS", defaults.backlog_interval,
                                             milliseconds(100), milliseconds(3600000));
-  settings.record_ttl = std::chrono::seconds(
-      env.integer_or("JOB_RECORD_TTL_SECONDS",
-                     std::chrono::duration_cast<std::chrono::seconds>(defaults.record_ttl).count(),
-                     60, 30LL * 24 * 3600));
+  settings.record_ttl = queue::read_record_ttl(env);
   settings.retry.max_attempts =
       static_cast<int>(env.integer_or("JOB_MAX_ATTEMPTS", defaults.retry.max_attempts, 1, 100));
   settings.retry.base_delay = env.millis_or("JOB_RETRY_BASE_DELAY_MS", defaults.retry.base_delay,

@@ -9,9 +9,7 @@ memory_settings read_memory_settings(const config::env_reader& env) {
   memory_settings settings;
   settings.search_wait = env.millis_or("SEARCH_WAIT_TIMEOUT_MS", defaults.search_wait,
                                        milliseconds(1), max_search_wait);
-  settings.record_ttl = seconds(env.integer_or(
-      "JOB_RECORD_TTL_SECONDS", std::chrono::duration_cast<seconds>(defaults.record_ttl).count(),
-      60, 30LL * 24 * 3600));
+  settings.record_ttl = queue::read_record_ttl(env);
   settings.job_deadline =
       seconds(env.integer_or("JOB_DEADLINE_SECONDS", defaults.job_deadline.count(), 10, 24 * 3600));
   settings.idempotency_ttl = seconds(env.integer_or(

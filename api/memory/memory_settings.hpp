@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/config/env_reader.hpp"
+#include "common/queue/record_ttl.hpp"
 
 namespace gpt_adapter::api::memory {
 
@@ -12,7 +13,7 @@ struct memory_settings {
   // always under ChatGPT's 45 s round trip (SEARCH_WAIT_TIMEOUT_MS).
   std::chrono::milliseconds search_wait{10000};
   // Lifetime of a job record, as the worker refreshes it (JOB_RECORD_TTL_SECONDS, shared).
-  std::chrono::milliseconds record_ttl{std::chrono::hours(24)};
+  std::chrono::milliseconds record_ttl{std::chrono::seconds(queue::default_record_ttl_seconds)};
   // A job not finished this long after it was accepted is given up (JOB_DEADLINE_SECONDS).
   std::chrono::seconds job_deadline{std::chrono::minutes(15)};
   // How long an idempotency key is remembered (IDEMPOTENCY_KEY_TTL_SECONDS).

@@ -9,6 +9,7 @@
 
 #include "common/config/settings.hpp"
 #include "common/logging/logger.hpp"
+#include "common/queue/record_ttl.hpp"
 #include "tools/admin/admin_session.hpp"
 #include "tools/admin/application_commands.hpp"
 #include "tools/admin/application_input.hpp"
@@ -45,6 +46,7 @@ const admin_command& find_admin_command(const std::string& group, const std::str
 struct admin_settings {
   postgres::pool_options database;
   std::optional<std::string> redis_url;
+  std::chrono::seconds job_record_ttl;
 };
 
 // The CLI connects as DATABASE_ADMIN_URL when it is set, else as DATABASE_URL: migrations need
@@ -70,7 +72,8 @@ admin_settings read_admin_settings(const config::env_reader& env) {
                        .connect_timeout = database.connect_timeout,
                        .acquire_timeout = database.connect_timeout,
                        .query_timeout = database.query_timeout},
-          .redis_url = env.optional_string("REDIS_URL")};
+          .redis_url = env.optional_string("REDIS_URL"),
+          .job_record_ttl = queue::read_record_ttl(env)};
 }
 
 // The CLI is no server: one io_context on the main thread runs the command to completion.
@@ -79,7 +82,7 @@ void run_to_completion(const command_action& action, const admin_settings& setti
   asio::io_context context;
   const auto database = postgres::pool::create(context.get_executor(), settings.database);
   database->start();
-  admin_session session{*database, settings.redis_url, out, err};
+  admin_session session{*database, settings.redis_url, settings.job_record_ttl, out, err};
   auto done = asio::co_spawn(
       context,
       [&]() -> asio::awaitable<void> {

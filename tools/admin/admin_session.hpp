@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <ostream>
@@ -18,6 +19,7 @@ namespace gpt_adapter::admin {
 struct admin_session {
   postgres::pool& database;
   std::optional<std::string> redis_url;
+  std::chrono::seconds job_record_ttl;  // JOB_RECORD_TTL_SECONDS, for replayed jobs' records
   std::ostream& out;
   std::ostream& err;
 };

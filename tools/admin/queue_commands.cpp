@@ -208,13 +208,13 @@ struct replay_report {
 };
 
 asio::awaitable<void> replay_one(redis::client& redis, const dead_letter& letter,
-                                 replay_report& report) {
+                                 std::chrono::seconds record_ttl, replay_report& report) {
   auto job = replayed_job(letter, now_ms());
   if (!job) {
     report.failed.push_back(json::object{{"id", letter.id}, {"error", job.error()}});
     co_return;
   }
-  const auto stream_id = co_await replay_dead_letter(redis, letter, *job, replayed_record_ttl);
+  const auto stream_id = co_await replay_dead_letter(redis, letter, *job, record_ttl);
   if (!stream_id) {
     report.failed.push_back(
         json::object{{"id", letter.id}, {"error", "replayed or purged by someone else meanwhile"}});
@@ -232,7 +232,7 @@ asio::awaitable<void> replay(admin_session& session, std::optional<std::string> 
     if (!letter) {
       throw no_dead_letter(*id);
     }
-    co_await replay_one(*redis, *letter, report);
+    co_await replay_one(*redis, *letter, session.job_record_ttl, report);
   } else {
     // Replayed letters leave the stream; those that cannot be replayed stay, so the scan goes
     // on after the last one seen rather than from the start.
@@ -240,7 +240,7 @@ asio::awaitable<void> replay(admin_session& session, std::optional<std::string> 
     for (;;) {
       const auto page = co_await list_dead_letters(*redis, replay_page, after);
       for (const auto& letter : page) {
-        co_await replay_one(*redis, letter, report);
+        co_await replay_one(*redis, letter, session.job_record_ttl, report);
       }
       if (page.size() < replay_page) {
         break;
