@@ -414,7 +414,11 @@ def evaluate(expression):
     text = re.sub(r"\b[a-z_][a-z0-9_]*\b", constant, text)
     if not re.fullmatch(r"[\d\s()*+\-/]+", text):
         return None
-    return int(eval(text.replace("/", "//"), {"__builtins__": {}}))
+    try:
+        return int(eval(text.replace("/", "//"), {"__builtins__": {}}))
+    except (SyntaxError, ZeroDivisionError):
+        # An expression the rewriting above left unbalanced is not a constant it can judge.
+        return None
 
 
 def string_value(expression):
