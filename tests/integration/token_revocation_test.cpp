@@ -14,10 +14,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string client_credentials_token(const api_stack& stack,
-                                     const registered_application& client) {
-  const auto reply = token_request(stack, form({{"grant_type", "client_credentials"}}),
-                                   {{"Authorization", basic(client.client_id, client.client_secret)}});
+std::string client_credentials_token(const api_stack& stack, const registered_application& client) {
+  const auto reply =
+      token_request(stack, form({{"grant_type", "client_credentials"}}),
+                    {{"Authorization", basic(client.client_id, client.client_secret)}});
   INFO(reply.body);
   REQUIRE(reply.status == 200);
   return json_text(reply.json().as_object(), "access_token");
@@ -36,16 +36,16 @@ TEST_CASE(
     "[integration][oauth][revocation]") {
   api_stack stack({.api = false});
   const auto client = stack.insert_application("Limited GPT", "memories:read");
-  stack.value("UPDATE custom_gpt_applications SET rate_limit_per_minute = 2 WHERE id = $1::uuid "
-              "RETURNING id",
-              {client.id});
+  stack.value(
+      "UPDATE custom_gpt_applications SET rate_limit_per_minute = 2 WHERE id = $1::uuid "
+      "RETURNING id",
+      {client.id});
   stack.start_api();
   const auto revoked = client_credentials_token(stack, client);
   const auto valid = client_credentials_token(stack, client);
-  const auto revocation =
-      token_request(stack, form({{"token", revoked}}),
-                    {{"Authorization", basic(client.client_id, client.client_secret)}},
-                    "/oauth/revoke");
+  const auto revocation = token_request(
+      stack, form({{"token", revoked}}),
+      {{"Authorization", basic(client.client_id, client.client_secret)}}, "/oauth/revoke");
   REQUIRE(revocation.status == 200);
 
   for (int attempt = 0; attempt < 5; ++attempt) {
