@@ -90,8 +90,9 @@ http_listener_settings read_http_listener_settings(const env_reader& env,
                                                    unsigned short default_port) {
   http_listener_settings settings;
   settings.host = env.string_or(host_variable, "0.0.0.0");
+  // Port 0 would bind wherever the kernel says, which no probe, Service or client could find.
   settings.port =
-      static_cast<unsigned short>(env.integer_or(port_variable, default_port, 0, 65535));
+      static_cast<unsigned short>(env.integer_or(port_variable, default_port, 1, 65535));
   const auto cpus = std::max<unsigned>(1, std::thread::hardware_concurrency());
   settings.threads = static_cast<std::size_t>(env.integer_or("WORKERS", cpus, 1, 256));
   settings.read_timeout = env.millis_or("HTTP_READ_TIMEOUT_MS", milliseconds(30000),

@@ -83,6 +83,24 @@ TEST_CASE("worker settings read the ops listener", "[config][worker]") {
   CHECK(settings.ops_listener.port == 9200);
 }
 
+TEST_CASE("listener ports are 1 to 65535: port 0 stops start-up naming the variable",
+          "[config][api][worker]") {
+  auto api = minimal_api_environment();
+  api["API_PORT"] = "0";
+  CHECK_THAT(api_settings_error(api), Catch::StartsWith("API_PORT") && Catch::Contains("from 1"));
+  api["API_PORT"] = "1";
+  CHECK(read_api_settings_from(api).listener.port == 1);
+
+  auto worker = minimal_api_environment();
+  worker.erase("JWT_SECRET_KEY");
+  worker["WORKER_OPS_PORT"] = "0";
+  CHECK_THROWS_WITH(worker::read_worker_settings(env_reader(env_source::from_map(worker))),
+                    Catch::StartsWith("WORKER_OPS_PORT") && Catch::Contains("from 1 to 65535"));
+  worker["WORKER_OPS_PORT"] = "65535";
+  CHECK(worker::read_worker_settings(env_reader(env_source::from_map(worker))).ops_listener.port ==
+        65535);
+}
+
 TEST_CASE("TLS files are both set or both left out", "[config][api]") {
   CHECK_FALSE(read_api_settings_from(minimal_api_environment()).listener.tls);
 
