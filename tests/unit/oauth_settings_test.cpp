@@ -52,6 +52,18 @@ TEST_CASE("OAuth settings: defaults from the seeds and the public base URL", "[c
   CHECK(configured.signing.audience == "https://gpt.example.com/api");
 }
 
+TEST_CASE("OAuth settings: a blank JWT_AUDIENCE is the issuer, never an empty audience",
+          "[config][oauth]") {
+  auto values = minimal_api_environment();
+  values["JWT_ISSUER"] = "https://issuer.example.com";
+  for (const auto* blank : {"", "   ", "\t"}) {
+    values["JWT_AUDIENCE"] = blank;
+    INFO("JWT_AUDIENCE='" << blank << "'");
+    const auto settings = read_api_settings_from(values);
+    CHECK(settings.signing.audience == "https://issuer.example.com");
+  }
+}
+
 TEST_CASE("OAuth settings name the variable that is wrong", "[config][oauth]") {
   const std::vector<std::pair<std::string, std::string>> bad{
       {"PUBLIC_BASE_URL", "ftp://example.com"},
