@@ -6,6 +6,37 @@
 #include "common/queue/timestamp.hpp"
 
 namespace gpt_adapter::queue::fields {
+namespace {
+
+template <typename Value, typename Parse>
+std::optional<decode_error> required_name(const stream_fields& entry, std::string_view name,
+                                          std::string_view kind, Parse parse, Value& target) {
+  const std::string* text = find(entry, name);
+  if (text == nullptr) {
+    return missing(name);
+  }
+  const auto value = parse(*text);
+  if (!value) {
+    return decode_error{std::string(name), "unknown " + std::string(kind) + " '" + *text + "'"};
+  }
+  target = *value;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void append_optional(stream_fields& entry, std::string_view name,
+                     const std::optional<std::string>& value) {
+  if (value) {
+    entry.emplace_back(std::string(name), *value);
+  }
+}
+
+void append_optional(stream_fields& entry, std::string_view name, const std::optional<int>& value) {
+  if (value) {
+    entry.emplace_back(std::string(name), std::to_string(*value));
+  }
+}
 
 const std::string* find(const stream_fields& entry, std::string_view name) {
   for (const auto& [field, value] : entry) {
@@ -94,6 +125,38 @@ std::optional<decode_error> required_integer(const stream_fields& entry, std::st
   }
   target = *number;
   return std::nullopt;
+}
+
+std::optional<decode_error> required_integer(const stream_fields& entry, std::string_view name,
+                                             int min, int max, int& target) {
+  std::int64_t number = 0;
+  if (auto error = required_integer(entry, name, std::int64_t{min}, std::int64_t{max}, number)) {
+    return error;
+  }
+  target = static_cast<int>(number);
+  return std::nullopt;
+}
+
+std::optional<decode_error> optional_integer(const stream_fields& entry, std::string_view name,
+                                             int min, int max, std::optional<int>& target) {
+  std::optional<std::int64_t> number;
+  if (auto error = optional_integer(entry, name, std::int64_t{min}, std::int64_t{max}, number)) {
+    return error;
+  }
+  if (number) {
+    target = static_cast<int>(*number);
+  }
+  return std::nullopt;
+}
+
+std::optional<decode_error> required_operation(const stream_fields& entry, std::string_view name,
+                                               operation& target) {
+  return required_name(entry, name, "operation", parse_operation, target);
+}
+
+std::optional<decode_error> required_status(const stream_fields& entry, std::string_view name,
+                                            job_status& target) {
+  return required_name(entry, name, "status", parse_job_status, target);
 }
 
 std::optional<decode_error> optional_timestamp(const stream_fields& entry, std::string_view name,

@@ -70,25 +70,19 @@ std::optional<job_status> parse_job_status(std::string_view text) {
 }
 
 stream_fields encode(const job& value) {
-  stream_fields fields;
-  fields.emplace_back("v", std::string(schema_version));
-  fields.emplace_back("request_id", value.request_id);
-  fields.emplace_back("op", std::string(to_string(value.op)));
-  fields.emplace_back("app", value.application_id);
-  if (value.end_user_id) {
-    fields.emplace_back("user", *value.end_user_id);
-  }
-  fields.emplace_back("payload", boost::json::serialize(value.payload));
-  fields.emplace_back("attempt", std::to_string(value.attempt));
-  fields.emplace_back("enqueued_at_ms", milliseconds_text(value.enqueued_at));
-  fields.emplace_back("deadline_ms", milliseconds_text(value.deadline));
-  if (value.idempotency_key) {
-    fields.emplace_back("idempotency_key", *value.idempotency_key);
-  }
-  if (value.correlation_id) {
-    fields.emplace_back("correlation_id", *value.correlation_id);
-  }
-  return fields;
+  stream_fields entry;
+  entry.emplace_back("v", std::string(schema_version));
+  entry.emplace_back("request_id", value.request_id);
+  entry.emplace_back("op", std::string(to_string(value.op)));
+  entry.emplace_back("app", value.application_id);
+  fields::append_optional(entry, "user", value.end_user_id);
+  entry.emplace_back("payload", boost::json::serialize(value.payload));
+  entry.emplace_back("attempt", std::to_string(value.attempt));
+  entry.emplace_back("enqueued_at_ms", milliseconds_text(value.enqueued_at));
+  entry.emplace_back("deadline_ms", milliseconds_text(value.deadline));
+  fields::append_optional(entry, "idempotency_key", value.idempotency_key);
+  fields::append_optional(entry, "correlation_id", value.correlation_id);
+  return entry;
 }
 
 auth::value_or_error<job, decode_error> decode(const stream_fields& entry) {
@@ -125,15 +119,9 @@ auth::value_or_error<job, decode_error> decode(const stream_fields& entry) {
     return *error;
   }
 
-  const std::string* op_text = fields::find(entry, "op");
-  if (op_text == nullptr) {
-    return fields::missing("op");
+  if (auto error = fields::required_operation(entry, "op", result.op)) {
+    return *error;
   }
-  const auto op = parse_operation(*op_text);
-  if (!op) {
-    return decode_error{"op", "unknown operation '" + *op_text + "'"};
-  }
-  result.op = *op;
 
   if (auto error = fields::required_text(entry, "app", result.application_id)) {
     return *error;

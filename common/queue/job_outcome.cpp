@@ -16,21 +16,13 @@ stream_fields encode_outcome(const job_outcome& value) {
   stream_fields entry;
   entry.emplace_back("request_id", value.request_id);
   entry.emplace_back("application_id", value.application_id);
-  if (value.end_user_id) {
-    entry.emplace_back("end_user_id", *value.end_user_id);
-  }
+  fields::append_optional(entry, "end_user_id", value.end_user_id);
   entry.emplace_back("operation", std::string(to_string(value.op)));
   entry.emplace_back("status", std::string(to_string(value.status)));
   entry.emplace_back("attempts", std::to_string(value.attempts));
-  if (value.error) {
-    entry.emplace_back("error", *value.error);
-  }
-  if (value.memory_bank_status) {
-    entry.emplace_back("memory_bank_status", std::to_string(*value.memory_bank_status));
-  }
-  if (value.memory_bank_request_id) {
-    entry.emplace_back("memory_bank_request_id", *value.memory_bank_request_id);
-  }
+  fields::append_optional(entry, "error", value.error);
+  fields::append_optional(entry, "memory_bank_status", value.memory_bank_status);
+  fields::append_optional(entry, "memory_bank_request_id", value.memory_bank_request_id);
   entry.emplace_back("processing_time_ms", std::to_string(value.processing_time.count()));
   entry.emplace_back("created_at", format_timestamp(value.created_at));
   entry.emplace_back("completed_at", format_timestamp(value.completed_at));
@@ -51,43 +43,24 @@ auth::value_or_error<job_outcome, decode_error> decode_outcome(const stream_fiel
   if (auto error = fields::optional_text(entry, "end_user_id", result.end_user_id)) {
     return *error;
   }
-
-  const std::string* op_text = fields::find(entry, "operation");
-  if (op_text == nullptr) {
-    return fields::missing("operation");
-  }
-  const auto op = parse_operation(*op_text);
-  if (!op) {
-    return decode_error{"operation", "unknown operation '" + *op_text + "'"};
-  }
-  result.op = *op;
-
-  const std::string* status_text = fields::find(entry, "status");
-  if (status_text == nullptr) {
-    return fields::missing("status");
-  }
-  const auto status = parse_job_status(*status_text);
-  if (!status || !is_final(*status)) {
-    return decode_error{"status", "must be succeeded, failed or dead"};
-  }
-  result.status = *status;
-
-  std::int64_t attempts = 0;
-  if (auto error = fields::required_integer(entry, "attempts", 1, 1'000'000, attempts)) {
+  if (auto error = fields::required_operation(entry, "operation", result.op)) {
     return *error;
   }
-  result.attempts = static_cast<int>(attempts);
-
+  if (auto error = fields::required_status(entry, "status", result.status)) {
+    return *error;
+  }
+  if (!is_final(result.status)) {
+    return decode_error{"status", "must be succeeded, failed or dead"};
+  }
+  if (auto error = fields::required_integer(entry, "attempts", 1, 1'000'000, result.attempts)) {
+    return *error;
+  }
   if (auto error = fields::optional_text(entry, "error", result.error)) {
     return *error;
   }
-  std::optional<std::int64_t> memory_bank_status;
-  if (auto error =
-          fields::optional_integer(entry, "memory_bank_status", 100, 599, memory_bank_status)) {
+  if (auto error = fields::optional_integer(entry, "memory_bank_status", 100, 599,
+                                            result.memory_bank_status)) {
     return *error;
-  }
-  if (memory_bank_status) {
-    result.memory_bank_status = static_cast<int>(*memory_bank_status);
   }
   if (auto error =
           fields::optional_text(entry, "memory_bank_request_id", result.memory_bank_request_id)) {

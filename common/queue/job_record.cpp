@@ -37,30 +37,20 @@ stream_fields encode_record(const job_record& value) {
   entry.emplace_back("status", std::string(to_string(value.status)));
   entry.emplace_back("operation", std::string(to_string(value.op)));
   entry.emplace_back("application_id", value.application_id);
-  if (value.end_user_id) {
-    entry.emplace_back("end_user_id", *value.end_user_id);
-  }
+  fields::append_optional(entry, "end_user_id", value.end_user_id);
   entry.emplace_back("attempts", std::to_string(value.attempts));
   entry.emplace_back("created_at", format_timestamp(value.created_at));
   entry.emplace_back("updated_at", format_timestamp(value.updated_at));
   if (value.completed_at) {
     entry.emplace_back("completed_at", format_timestamp(*value.completed_at));
   }
-  if (value.result) {
-    entry.emplace_back("result", *value.result);
-  }
-  if (value.error) {
-    entry.emplace_back("error", *value.error);
-  }
+  fields::append_optional(entry, "result", value.result);
+  fields::append_optional(entry, "error", value.error);
   if (value.error_code) {
     entry.emplace_back("error_code", std::string(to_string(*value.error_code)));
   }
-  if (value.memory_bank_status) {
-    entry.emplace_back("memory_bank_status", std::to_string(*value.memory_bank_status));
-  }
-  if (value.memory_bank_request_id) {
-    entry.emplace_back("memory_bank_request_id", *value.memory_bank_request_id);
-  }
+  fields::append_optional(entry, "memory_bank_status", value.memory_bank_status);
+  fields::append_optional(entry, "memory_bank_request_id", value.memory_bank_request_id);
   return entry;
 }
 
@@ -69,38 +59,21 @@ auth::value_or_error<job_record, decode_error> decode_record(const stream_fields
     return *duplicate;
   }
   job_record record;
-
-  const std::string* status_text = fields::find(entry, "status");
-  if (status_text == nullptr) {
-    return fields::missing("status");
+  if (auto error = fields::required_status(entry, "status", record.status)) {
+    return *error;
   }
-  const auto status = parse_job_status(*status_text);
-  if (!status) {
-    return decode_error{"status", "unknown status '" + *status_text + "'"};
+  if (auto error = fields::required_operation(entry, "operation", record.op)) {
+    return *error;
   }
-  record.status = *status;
-
-  const std::string* op_text = fields::find(entry, "operation");
-  if (op_text == nullptr) {
-    return fields::missing("operation");
-  }
-  const auto op = parse_operation(*op_text);
-  if (!op) {
-    return decode_error{"operation", "unknown operation '" + *op_text + "'"};
-  }
-  record.op = *op;
-
   if (auto error = fields::required_text(entry, "application_id", record.application_id)) {
     return *error;
   }
   if (auto error = fields::optional_text(entry, "end_user_id", record.end_user_id)) {
     return *error;
   }
-  std::int64_t attempts = 0;
-  if (auto error = fields::required_integer(entry, "attempts", 0, 1'000'000, attempts)) {
+  if (auto error = fields::required_integer(entry, "attempts", 0, 1'000'000, record.attempts)) {
     return *error;
   }
-  record.attempts = static_cast<int>(attempts);
   if (auto error = fields::required_timestamp(entry, "created_at", record.created_at)) {
     return *error;
   }
@@ -121,13 +94,9 @@ auth::value_or_error<job_record, decode_error> decode_record(const stream_fields
   if (const std::string* code_text = fields::find(entry, "error_code")) {
     record.error_code = parse_job_error_code(*code_text);
   }
-  std::optional<std::int64_t> memory_bank_status;
-  if (auto error =
-          fields::optional_integer(entry, "memory_bank_status", 100, 599, memory_bank_status)) {
+  if (auto error = fields::optional_integer(entry, "memory_bank_status", 100, 599,
+                                            record.memory_bank_status)) {
     return *error;
-  }
-  if (memory_bank_status) {
-    record.memory_bank_status = static_cast<int>(*memory_bank_status);
   }
   if (auto error =
           fields::optional_text(entry, "memory_bank_request_id", record.memory_bank_request_id)) {
