@@ -3,14 +3,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "common/auth/scopes.hpp"
+#include "common/cache/ttl_cache.hpp"
 #include "common/postgres/pool.hpp"
 
 namespace gpt_adapter::api::request_auth {
@@ -39,16 +38,9 @@ class api_key_cache {
   void clear();
 
  private:
-  struct entry {
-    api_key_ptr key;
-    std::chrono::steady_clock::time_point loaded_at;
-  };
-
   std::shared_ptr<postgres::pool> database_;
   std::chrono::milliseconds ttl_;
-  mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, entry> by_hash_;
-  std::uint64_t generation_ = 0;  // as in application_cache
+  cache::ttl_cache<api_key_ptr> by_hash_;
 };
 
 }  // namespace gpt_adapter::api::request_auth

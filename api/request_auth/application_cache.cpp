@@ -1,7 +1,5 @@
 #include "api/request_auth/application_cache.hpp"
 
-#include <mutex>
-
 #include "common/logging/logger.hpp"
 
 namespace gpt_adapter::api::request_auth {
@@ -75,46 +73,33 @@ asio::awaitable<application_ptr> application_cache::find_by_id(std::string id) {
 
 asio::awaitable<application_ptr> application_cache::find(entries& cache, std::string_view column,
                                                          std::string key) {
-  std::uint64_t generation = 0;
-  {
-    std::shared_lock lock(mutex_);
-    const auto found = cache.find(key);
-    if (found != cache.end() && std::chrono::steady_clock::now() - found->second.loaded_at < ttl_) {
-      hits_->inc();
-      co_return found->second.application;
-    }
-    generation = generation_;
+  const auto loaded_at = std::chrono::steady_clock::now();
+  auto cached = cache.find(key, loaded_at);
+  if (cached.value) {
+    hits_->inc();
+    co_return std::move(*cached.value);
   }
   misses_->inc();
   const std::string sql =
       "SELECT id::text, client_id, name, status, token_version, array_to_string(scopes, ' '), "
       "rate_limit_per_minute FROM custom_gpt_applications WHERE " +
       std::string(column) + (column == "id" ? " = $1::uuid" : " = $1");
-  const auto loaded_at = std::chrono::steady_clock::now();
   auto application = application_from(co_await database_->query(sql, postgres::param_list(key)));
-  std::unique_lock lock(mutex_);
-  if (generation == generation_) {
-    cache[key] = entry{application, loaded_at};
-  }
+  cache.store(std::move(key), application, loaded_at + ttl_, cached.generation,
+              std::chrono::steady_clock::now());
   co_return application;
 }
 
 void application_cache::invalidate(std::string_view application_id) {
-  std::unique_lock lock(mutex_);
-  ++generation_;
   invalidations_.inc();
-  by_id_.erase(std::string(application_id));
-  std::erase_if(by_client_id_, [&](const auto& item) {
-    return item.second.application == nullptr || item.second.application->id == application_id;
+  by_id_.erase(application_id);
+  by_client_id_.erase_if([&](const std::string&, const application_ptr& application) {
+    return application == nullptr || application->id == application_id;
   });
 }
 
 void application_cache::clear() {
-  std::unique_lock lock(mutex_);
-  ++generation_;
-  invalidations_.inc(static_cast<double>(by_id_.size() + by_client_id_.size()));
-  by_id_.clear();
-  by_client_id_.clear();
+  invalidations_.inc(static_cast<double>(by_id_.clear() + by_client_id_.clear()));
 }
 
 }  // namespace gpt_adapter::api::request_auth

@@ -3,15 +3,14 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "common/auth/access_token.hpp"
 #include "common/auth/scopes.hpp"
+#include "common/cache/ttl_cache.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/postgres/pool.hpp"
 
@@ -52,22 +51,16 @@ class application_cache {
   void clear();
 
  private:
-  struct entry {
-    application_ptr application;  // nullptr: known not to exist
-    std::chrono::steady_clock::time_point loaded_at;
-  };
-  using entries = std::unordered_map<std::string, entry>;
+  // nullptr: known not to exist.
+  using entries = cache::ttl_cache<application_ptr>;
 
   boost::asio::awaitable<application_ptr> find(entries& cache, std::string_view column,
                                                std::string key);
 
   std::shared_ptr<postgres::pool> database_;
   std::chrono::milliseconds ttl_;
-  mutable std::shared_mutex mutex_;
   entries by_client_id_;
   entries by_id_;
-  // Raised by every invalidation: a load that started before one must not store what it read.
-  std::uint64_t generation_ = 0;
   metrics::counter& invalidations_;
   metrics::counter* hits_ = nullptr;
   metrics::counter* misses_ = nullptr;

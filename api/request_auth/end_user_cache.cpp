@@ -1,7 +1,5 @@
 #include "api/request_auth/end_user_cache.hpp"
 
-#include <mutex>
-
 #include "common/text/uuid.hpp"
 
 namespace gpt_adapter::api::request_auth {
@@ -52,41 +50,28 @@ asio::awaitable<end_user_status> end_user_cache::status_of(std::string end_user_
   if (!text::is_uuid(end_user_id)) {
     co_return end_user_status::unknown;
   }
-  std::uint64_t generation = 0;
-  {
-    std::shared_lock lock(mutex_);
-    const auto found = by_id_.find(end_user_id);
-    if (found != by_id_.end() &&
-        std::chrono::steady_clock::now() - found->second.loaded_at < ttl_) {
-      hits_->inc();
-      co_return found->second.status;
-    }
-    generation = generation_;
+  const auto loaded_at = std::chrono::steady_clock::now();
+  const auto cached = by_id_.find(end_user_id, loaded_at);
+  if (cached.value) {
+    hits_->inc();
+    co_return *cached.value;
   }
   misses_->inc();
-  const auto loaded_at = std::chrono::steady_clock::now();
   const auto status = status_from(
       co_await database_->query("SELECT status FROM custom_gpt_end_users WHERE id = $1::uuid",
                                 postgres::param_list(end_user_id)));
-  std::unique_lock lock(mutex_);
-  if (generation == generation_) {
-    by_id_[std::move(end_user_id)] = entry{status, loaded_at};
-  }
+  by_id_.store(std::move(end_user_id), status, loaded_at + ttl_, cached.generation,
+               std::chrono::steady_clock::now());
   co_return status;
 }
 
 void end_user_cache::invalidate(std::string_view end_user_id) {
-  std::unique_lock lock(mutex_);
-  ++generation_;
   invalidations_.inc();
-  by_id_.erase(std::string(end_user_id));
+  by_id_.erase(end_user_id);
 }
 
 void end_user_cache::clear() {
-  std::unique_lock lock(mutex_);
-  ++generation_;
-  invalidations_.inc(static_cast<double>(by_id_.size()));
-  by_id_.clear();
+  invalidations_.inc(static_cast<double>(by_id_.clear()));
 }
 
 }  // namespace gpt_adapter::api::request_auth

@@ -3,13 +3,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "common/cache/ttl_cache.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/postgres/pool.hpp"
 
@@ -41,16 +40,9 @@ class end_user_cache {
   void clear();
 
  private:
-  struct entry {
-    end_user_status status;
-    std::chrono::steady_clock::time_point loaded_at;
-  };
-
   std::shared_ptr<postgres::pool> database_;
   std::chrono::milliseconds ttl_;
-  mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, entry> by_id_;
-  std::uint64_t generation_ = 0;  // as in application_cache
+  cache::ttl_cache<end_user_status> by_id_;
   metrics::counter& invalidations_;
   metrics::counter* hits_ = nullptr;
   metrics::counter* misses_ = nullptr;
