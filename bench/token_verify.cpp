@@ -1,6 +1,7 @@
 // ns/op of what bearer authentication computes per request before any I/O: verifying an access
-// token (auth::verify_access_token, HS256, RS256 and ES256) and, for an API key, checking its
-// shape and hashing it for the cache lookup. Built with -DGPT_ADAPTER_BENCH=ON; run by
+// token (auth::verify_access_token, HS256, RS256 and ES256), finding a token verified before in
+// the API's verified_token_cache, and, for an API key, checking its shape and hashing it for the
+// cache lookup. Built with -DGPT_ADAPTER_BENCH=ON; run by
 // bench/token-verify.sh on a release build.
 //   token_verify [ITERATIONS_FOR_HS256]
 #include <chrono>
@@ -9,10 +10,12 @@
 #include <string>
 #include <string_view>
 
+#include "api/request_auth/verified_token_cache.hpp"
 #include "common/auth/access_token.hpp"
 #include "common/auth/api_key.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "common/auth/signing_key.hpp"
+#include "common/metrics/registry.hpp"
 #include "tests/support/test_keys.hpp"
 
 namespace {
@@ -57,6 +60,14 @@ void measure_token(std::string_view name, const auth::signing_key& key, long ite
     const auto verified = auth::verify_access_token(keys, settings, token, now);
     sink = sink + verified->token_id.size();
   });
+  if (key.algorithm() == auth::signing_algorithm::hs256) {
+    metrics::registry registry;
+    api::request_auth::verified_token_cache cache(keys, settings, 1000, registry);
+    measure("verified_token_cache hit", iterations, [&] {
+      const auto verified = cache.verify(token, now);
+      sink = sink + (*verified)->token_id.size();
+    });
+  }
 }
 
 }  // namespace

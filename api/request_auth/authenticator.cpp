@@ -52,12 +52,10 @@ std::string_view credential_kind_name(credential_kind kind) {
   return kind == credential_kind::api_key ? "api_key" : "access_token";
 }
 
-authenticator::authenticator(const auth::key_set& keys,
-                             const auth::access_token_settings& token_settings,
-                             application_cache& applications, end_user_cache& end_users,
-                             api_key_cache& api_keys, metrics::registry& metrics)
-    : keys_(keys),
-      token_settings_(token_settings),
+authenticator::authenticator(verified_token_cache& tokens, application_cache& applications,
+                             end_user_cache& end_users, api_key_cache& api_keys,
+                             metrics::registry& metrics)
+    : tokens_(tokens),
       applications_(applications),
       end_users_(end_users),
       api_keys_(api_keys),
@@ -95,13 +93,13 @@ asio::awaitable<outcome> authenticator::authenticate(const http::request& messag
 asio::awaitable<outcome> authenticator::authenticate_token(std::string_view token) {
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  auto verified = auth::verify_access_token(keys_, token_settings_, token, now);
+  const auto verified = tokens_.verify(token, now);
   if (!verified) {
     const auto& failure = verified.error();
     co_return authentication_failure{.reason = std::string(auth::token_error_name(failure.error)),
                                      .description = token_description(failure.error)};
   }
-  auto claims = std::move(verified).value();
+  const auto& claims = **verified;
   const auto application = co_await applications_.find_by_client_id(claims.client_id);
   if (!application) {
     co_return authentication_failure{
@@ -134,7 +132,7 @@ asio::awaitable<outcome> authenticator::authenticate_token(std::string_view toke
           .reason = "unknown_end_user",
           .description = "The end user of this access token no longer exists."};
     }
-    caller.end_user_id = std::move(claims.subject);
+    caller.end_user_id = claims.subject;
   }
   co_return caller;
 }

@@ -10,6 +10,7 @@
 #include "api/request_auth/api_key_cache.hpp"
 #include "api/request_auth/application_cache.hpp"
 #include "api/request_auth/end_user_cache.hpp"
+#include "api/request_auth/verified_token_cache.hpp"
 #include "common/auth/access_token.hpp"
 #include "common/auth/value_or_error.hpp"
 #include "common/http/router.hpp"
@@ -54,14 +55,14 @@ struct authentication_failure {
 
 // Verifies `Authorization: Bearer <credential>`, which is either an access token (a JWT issued by
 // this server's token endpoint) or an API key (auth::api_key_prefix). Tokens are checked by
-// auth::verify_access_token and then against the cached state of its application (disabled,
-// outdated token version) and of its end user (disabled or deleted). The deny-list of revoked
+// auth::verify_access_token (once per token: verified_token_cache) and then, on every request,
+// against the cached state of its application (disabled, outdated token version) and of its end
+// user (disabled or deleted). The deny-list of revoked
 // tokens is not consulted here: the rate limiter's Redis script does it in the same round trip.
 class authenticator {
  public:
-  authenticator(const auth::key_set& keys, const auth::access_token_settings& token_settings,
-                application_cache& applications, end_user_cache& end_users, api_key_cache& api_keys,
-                metrics::registry& metrics);
+  authenticator(verified_token_cache& tokens, application_cache& applications,
+                end_user_cache& end_users, api_key_cache& api_keys, metrics::registry& metrics);
 
   // Counts failures in api_auth_failures_total{reason}. Throws postgres::error when the
   // database is needed (a cache miss) and fails.
@@ -77,8 +78,7 @@ class authenticator {
   boost::asio::awaitable<auth::value_or_error<caller_identity, authentication_failure>>
   authenticate_api_key(std::string_view key);
 
-  const auth::key_set& keys_;
-  const auth::access_token_settings& token_settings_;
+  verified_token_cache& tokens_;
   application_cache& applications_;
   end_user_cache& end_users_;
   api_key_cache& api_keys_;

@@ -28,6 +28,9 @@ request_auth_settings read_request_auth_settings(const config::env_reader& env) 
                                              milliseconds(100), milliseconds(600000));
   settings.end_user_cache_ttl = env.millis_or("END_USER_CACHE_TTL_MS", settings.end_user_cache_ttl,
                                               milliseconds(100), milliseconds(600000));
+  settings.access_token_cache_entries = static_cast<std::size_t>(
+      env.integer_or("ACCESS_TOKEN_CACHE_ENTRIES",
+                     static_cast<std::int64_t>(settings.access_token_cache_entries), 0, 10000000));
   settings.fail_mode = env.one_of_or("RATE_LIMIT_FAIL_MODE", "open", {"open", "closed"}) == "open"
                            ? rate_limit_fail_mode::open
                            : rate_limit_fail_mode::closed;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 
 #include "common/config/env_reader.hpp"
@@ -26,7 +27,10 @@ struct request_auth_settings {
   // The same for API keys (a revocation publishes an invalidation too).
   std::chrono::milliseconds api_key_cache_ttl{30000};  // API_KEY_CACHE_TTL_MS
   // The same for end users' status (disabling one publishes an invalidation too).
-  std::chrono::milliseconds end_user_cache_ttl{30000};          // END_USER_CACHE_TTL_MS
+  std::chrono::milliseconds end_user_cache_ttl{30000};  // END_USER_CACHE_TTL_MS
+  // How many verified access tokens to keep (about 0.5 KiB each) so that a token presented again
+  // is not verified again; 0 verifies every request's token.
+  std::size_t access_token_cache_entries = 100000;              // ACCESS_TOKEN_CACHE_ENTRIES
   rate_limit_fail_mode fail_mode = rate_limit_fail_mode::open;  // RATE_LIMIT_FAIL_MODE
 };
 

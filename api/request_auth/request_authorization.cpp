@@ -47,7 +47,8 @@ request_authorization::request_authorization(private_tag, asio::any_io_executor 
       applications_(dependencies.database, settings.application_cache_ttl, metrics),
       end_users_(dependencies.database, settings.end_user_cache_ttl, metrics),
       api_keys_(dependencies.database, settings.api_key_cache_ttl),
-      authenticator_(keys, token_settings, applications_, end_users_, api_keys_, metrics),
+      tokens_(keys, token_settings, settings.access_token_cache_entries, metrics),
+      authenticator_(tokens_, applications_, end_users_, api_keys_, metrics),
       limiter_(dependencies.redis, settings.fail_mode, metrics),
       executor_(std::move(executor)),
       redis_options_(std::move(redis_options)) {}

@@ -12,6 +12,7 @@
 #include "api/request_auth/protected_route.hpp"
 #include "api/request_auth/rate_limiter.hpp"
 #include "api/request_auth/request_auth_settings.hpp"
+#include "api/request_auth/verified_token_cache.hpp"
 #include "common/redis/subscriber.hpp"
 #include "common/service/dependencies.hpp"
 
@@ -66,6 +67,7 @@ class request_authorization : public std::enable_shared_from_this<request_author
   application_cache applications_;
   end_user_cache end_users_;
   api_key_cache api_keys_;
+  verified_token_cache tokens_;
   authenticator authenticator_;
   rate_limiter limiter_;
   boost::asio::any_io_executor executor_;

@@ -91,12 +91,12 @@ value_or_error<access_token_claims, token_failure> check_claims(
       return failure(token_error::malformed, "nbf must be an integer NumericDate");
     }
   }
-  // Rearranged so that no claim value is added to: a huge exp must not overflow.
-  const auto now_seconds = seconds_since_epoch(now);
-  const auto leeway = settings.leeway.count();
-  if (now_seconds - leeway >= *expires_at) {
+  if (has_expired(settings, std::chrono::sys_seconds(std::chrono::seconds(*expires_at)), now)) {
     return failure(token_error::expired, "the token has expired");
   }
+  // Rearranged so that no claim value is added to: a huge iat or nbf must not overflow.
+  const auto now_seconds = seconds_since_epoch(now);
+  const auto leeway = settings.leeway.count();
   if (*issued_at > now_seconds + leeway || (not_before && *not_before > now_seconds + leeway)) {
     return failure(token_error::not_yet_valid, "the token is not valid yet");
   }
@@ -131,6 +131,12 @@ value_or_error<access_token_claims, token_failure> check_claims(
 }
 
 }  // namespace
+
+bool has_expired(const access_token_settings& settings, std::chrono::sys_seconds expires_at,
+                 std::chrono::sys_seconds now) {
+  // Rearranged so that exp is not added to: a huge exp must not overflow.
+  return now - settings.leeway >= expires_at;
+}
 
 access_token_claims new_access_token_claims(std::string subject, std::string client_id,
                                             scope_set scopes, std::int64_t token_version,

@@ -63,6 +63,11 @@ value_or_error<access_token_claims, token_failure> verify_access_token(
     const key_set& keys, const access_token_settings& settings, std::string_view token,
     std::chrono::sys_seconds now);
 
+// Whether a token whose `exp` is `expires_at` has expired at `now`, the leeway allowed: the rule
+// verify_access_token applies, for callers that keep verified claims.
+bool has_expired(const access_token_settings& settings, std::chrono::sys_seconds expires_at,
+                 std::chrono::sys_seconds now);
+
 enum class application_status { active, disabled };
 
 // The checks that need the application's current state (from the caller's cache): a disabled

@@ -104,9 +104,16 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
   const auto keys = test_hmac_keys();
 
   SECTION("a client-credentials token: the application, no end user, its scopes and limit") {
-    const auto reply = me(
-        api.port(), mint(keys, client_id, client_id, {"memories:read", "memories:write"}, version));
+    const auto token =
+        mint(keys, client_id, client_id, {"memories:read", "memories:write"}, version);
+    const auto reply = me(api.port(), token);
     REQUIRE(reply.status == 200);
+    // Presented again, the token is not verified again: its claims come from memory.
+    CHECK(me(api.port(), token).status == 200);
+    CHECK(scraped_metric(api.port(), "api_access_token_cache_lookups_total", {{"result", "hit"}}) ==
+          1);
+    CHECK(scraped_metric(api.port(), "api_access_token_cache_lookups_total",
+                         {{"result", "miss"}}) == 1);
     CHECK(reply.header("cache-control") == "no-store");
     CHECK(reply.header("ratelimit-policy") == "\"default\";q=1000;w=60");
     CHECK_THAT(reply.header("ratelimit"), Contains("\"default\";r=999;t="));

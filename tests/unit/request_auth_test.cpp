@@ -134,15 +134,18 @@ TEST_CASE("request_auth settings: defaults, and every bad value names its variab
   CHECK(defaults.application_cache_ttl == 30s);
   CHECK(defaults.api_key_cache_ttl == 30s);
   CHECK(defaults.end_user_cache_ttl == 30s);
+  CHECK(defaults.access_token_cache_entries == 100000);
   CHECK(defaults.fail_mode == rate_limit_fail_mode::open);
 
   const auto custom = read_request_auth_settings(env_of({{"RATE_LIMIT_FAIL_MODE", "closed"},
                                                          {"APPLICATION_CACHE_TTL_MS", "5000"},
                                                          {"END_USER_CACHE_TTL_MS", "2000"},
+                                                         {"ACCESS_TOKEN_CACHE_ENTRIES", "0"},
                                                          {"AUTH_REALM", "memories"}}));
   CHECK(custom.fail_mode == rate_limit_fail_mode::closed);
   CHECK(custom.application_cache_ttl == 5s);
   CHECK(custom.end_user_cache_ttl == 2s);
+  CHECK(custom.access_token_cache_entries == 0);
   CHECK(custom.realm == "memories");
 
   CHECK_THROWS_WITH(read_request_auth_settings(env_of({{"RATE_LIMIT_FAIL_MODE", "maybe"}})),
@@ -153,4 +156,8 @@ TEST_CASE("request_auth settings: defaults, and every bad value names its variab
                     Catch::Contains("API_KEY_CACHE_TTL_MS"));
   CHECK_THROWS_WITH(read_request_auth_settings(env_of({{"END_USER_CACHE_TTL_MS", "700000"}})),
                     Catch::Contains("END_USER_CACHE_TTL_MS"));
+  CHECK_THROWS_WITH(read_request_auth_settings(env_of({{"ACCESS_TOKEN_CACHE_ENTRIES", "-1"}})),
+                    Catch::Contains("ACCESS_TOKEN_CACHE_ENTRIES"));
+  CHECK_THROWS_WITH(read_request_auth_settings(env_of({{"ACCESS_TOKEN_CACHE_ENTRIES", "many"}})),
+                    Catch::Contains("ACCESS_TOKEN_CACHE_ENTRIES"));
 }
