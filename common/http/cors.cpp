@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
 namespace gpt_adapter::http {
@@ -59,6 +60,19 @@ bool is_origin(std::string_view text) {
     return is_host(rest);
   }
   return is_host(rest.substr(0, colon)) && is_port(rest.substr(colon + 1));
+}
+
+std::string_view origin_in_header_lines(std::string_view lines) {
+  constexpr std::string_view name = "origin:";
+  for (auto end = lines.find("\r\n"); end != std::string_view::npos && end != 0;
+       end = lines.find("\r\n")) {
+    const auto line = lines.substr(0, end);
+    if (line.size() >= name.size() && boost::beast::iequals(line.substr(0, name.size()), name)) {
+      return trimmed(line.substr(name.size()));
+    }
+    lines.remove_prefix(end + 2);
+  }
+  return {};
 }
 
 cors_policy::cors_policy(std::vector<std::string> allowed_origins)
@@ -121,12 +135,11 @@ bool cors_policy::answer_preflight(const request& preflight, const std::vector<v
   return true;
 }
 
-void cors_policy::decorate(const request& message, response& answer) const {
+void cors_policy::decorate(std::string_view origin, response& answer) const {
   if (!enabled()) {
     return;
   }
   answer.set(bhttp::field::vary, "Origin");
-  const auto origin = message[bhttp::field::origin];
   if (origin.empty() || !allows(origin)) {
     return;
   }

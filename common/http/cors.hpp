@@ -29,6 +29,12 @@ inline constexpr int cors_max_age_seconds = 600;
 // an optional port, nothing else (no path, no trailing slash), in lower case.
 bool is_origin(std::string_view text);
 
+// The value of the Origin field among raw header lines ("Name: value" CRLF each, a request line
+// among them is skipped), up to the blank line that ends a header; empty when none is complete.
+// For a request refused before its header was parsed whole (too large or malformed): the fields
+// the parser had not reached are still raw bytes.
+std::string_view origin_in_header_lines(std::string_view lines);
+
 class cors_policy {
  public:
   // CORS off.
@@ -49,9 +55,10 @@ class cors_policy {
   // router serves with `methods`; false (and `answer` untouched) for any other request.
   bool answer_preflight(const request& preflight, const std::vector<verb>& methods,
                         response& answer) const;
-  // Marks an answer readable by the request's origin when that origin is allowed. With CORS on,
-  // every answer also varies by Origin, so that no cache hands one origin's answer to another.
-  void decorate(const request& message, response& answer) const;
+  // Marks an answer readable by `origin` (the request's Origin, empty when it had none) when that
+  // origin is allowed. With CORS on, every answer also varies by Origin, so that no cache hands
+  // one origin's answer to another.
+  void decorate(std::string_view origin, response& answer) const;
 
  private:
   std::vector<std::string> origins_;

@@ -83,6 +83,22 @@ std::string allow_header(const std::vector<verb>& methods) {
   return value;
 }
 
+// The caller's X-Request-ID when it is acceptable, else a fresh one.
+std::string request_id_of(const request& message) {
+  const auto caller_id = message["X-Request-ID"];
+  return is_acceptable_request_id(caller_id) ? std::string(caller_id) : generate_request_id();
+}
+
+// The Origin of a request whose header was refused before it was parsed whole: among the fields
+// the parser got through, or else among the buffered bytes it had not reached.
+std::string_view unparsed_origin(const request& partial, const beast::flat_buffer& buffer) {
+  if (const auto origin = partial[bhttp::field::origin]; !origin.empty()) {
+    return origin;
+  }
+  return origin_in_header_lines(
+      std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()));
+}
+
 std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
   const auto question = target.find('?');
   if (question == std::string_view::npos) {
@@ -180,15 +196,33 @@ net::awaitable<void> server::serve_requests(std::shared_ptr<connection> conn, St
     beast::get_lowest_layer(stream).expires_after(timeout);
   };
 
-  // Answers a request that could not be read completely; the connection closes after it.
-  auto refuse = [&](bhttp::status status, std::string detail) -> net::awaitable<void> {
-    const auto request_id = generate_request_id();
-    auto answer = make_problem_response(problem{.status = status, .detail = std::move(detail)}, "",
-                                        request_id, 11);
+  // Every answer leaves through here, routed or refused before routing: each carries its
+  // request id, says whether the connection stays open and, to an allowed origin, is readable.
+  auto send = [&](response& answer, std::string_view origin, const std::string& request_id,
+                  unsigned version, bool keep_alive) -> net::awaitable<bool> {
+    if (const auto* cors = routes_->cors()) {
+      cors->decorate(origin, answer);
+    }
+    answer.version(version);
     answer.set("X-Request-ID", request_id);
-    answer.keep_alive(false);
+    answer.keep_alive(keep_alive);
+    if (!answer.has_content_length() && !answer.chunked()) {
+      answer.prepare_payload();
+    }
     expire_after(settings_.read_timeout);
-    co_await bhttp::async_write(stream, answer, use_tuple);
+    auto [write_error, written] = co_await bhttp::async_write(stream, answer, use_tuple);
+    co_return !write_error;
+  };
+
+  // Answers a request that could not be read completely; the connection closes after it.
+  // `partial` holds what the parser got through: the request line and the fields before the
+  // failure, or the whole header.
+  auto refuse = [&](const request& partial, std::string_view origin, bhttp::status status,
+                    std::string detail) -> net::awaitable<void> {
+    const auto request_id = request_id_of(partial);
+    auto answer = make_problem_response(problem{.status = status, .detail = std::move(detail)}, "",
+                                        request_id, partial.version());
+    co_await send(answer, origin, request_id, partial.version(), false);
   };
 
   while (!draining_) {
@@ -199,36 +233,41 @@ net::awaitable<void> server::serve_requests(std::shared_ptr<connection> conn, St
     auto [header_error, header_bytes] =
         co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (header_error) {
+      const auto& partial = parser.get();
       if (header_error == bhttp::error::body_limit) {
-        // The parser checks a declared Content-Length against the limit with the headers.
-        co_await refuse(bhttp::status::payload_too_large,
+        // The parser checks a declared Content-Length against the limit with the headers, once
+        // it has read them all.
+        co_await refuse(partial, partial[bhttp::field::origin], bhttp::status::payload_too_large,
                         "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
       } else if (header_error == bhttp::error::header_limit) {
         co_await refuse(
+            partial, unparsed_origin(partial, buffer),
             bhttp::status::request_header_fields_too_large,
             "Request headers exceed " + std::to_string(settings_.header_limit) + " bytes.");
       } else if (!is_quiet_disconnect(header_error) &&
                  header_error.category() ==
                      bhttp::make_error_code(bhttp::error::bad_target).category()) {
-        co_await refuse(bhttp::status::bad_request, "The request is not valid HTTP/1.1.");
+        co_await refuse(partial, unparsed_origin(partial, buffer), bhttp::status::bad_request,
+                        "The request is not valid HTTP/1.1.");
       }
       break;
     }
     conn->busy = true;
+    const auto& header = parser.get();
     if (const auto length = parser.content_length(); length && *length > settings_.body_limit) {
-      co_await refuse(bhttp::status::payload_too_large,
+      co_await refuse(header, header[bhttp::field::origin], bhttp::status::payload_too_large,
                       "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
       break;
     }
-    if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
+    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, header.version()};
       co_await bhttp::async_write(stream, go_on, use_tuple);
     }
     if (!parser.is_done()) {
       expire_after(settings_.read_timeout);
       auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
       if (body_error == bhttp::error::body_limit) {
-        co_await refuse(bhttp::status::payload_too_large,
+        co_await refuse(header, header[bhttp::field::origin], bhttp::status::payload_too_large,
                         "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
         break;
       }
@@ -237,28 +276,17 @@ net::awaitable<void> server::serve_requests(std::shared_ptr<connection> conn, St
       }
     }
     request message = parser.release();
-    const auto caller_id = message["X-Request-ID"];
-    const std::string request_id =
-        is_acceptable_request_id(caller_id) ? std::string(caller_id) : generate_request_id();
+    const auto request_id = request_id_of(message);
 
     requests_in_flight_.inc();
     response answer = co_await dispatch(message, request_id, remote);
     requests_in_flight_.dec();
-    if (const auto* cors = routes_->cors()) {
-      cors->decorate(message, answer);
-    }
 
-    answer.version(message.version());
-    answer.set("X-Request-ID", request_id);
     const bool keep_alive = message.keep_alive() && !draining_;
-    answer.keep_alive(keep_alive);
-    if (!answer.has_content_length() && !answer.chunked()) {
-      answer.prepare_payload();
-    }
-    expire_after(settings_.read_timeout);
-    auto [write_error, written] = co_await bhttp::async_write(stream, answer, use_tuple);
+    const bool written = co_await send(answer, message[bhttp::field::origin], request_id,
+                                       message.version(), keep_alive);
     conn->busy = false;
-    if (write_error || !keep_alive) {
+    if (!written || !keep_alive) {
       break;
     }
   }

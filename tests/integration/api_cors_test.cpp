@@ -90,6 +90,85 @@ TEST_CASE("API answers CORS for the configured origins only", "[integration][api
   }
 }
 
+TEST_CASE("API answers refused before routing are readable by an allowed origin",
+          "[integration][api][cors]") {
+  postgres_server database;
+  redis_server redis;
+  auto environment = service_environment(database, redis);
+  environment["CORS_ALLOWED_ORIGINS"] = allowed_origin;
+  environment["HTTP_BODY_LIMIT_BYTES"] = "2048";
+  environment["HTTP_HEADER_LIMIT_BYTES"] = "2048";
+  service_process api(api_binary, environment, "API_PORT");
+  REQUIRE(api.wait_healthy(std::chrono::seconds(30)));
+
+  const auto check_readable = [](const http_reply& reply) {
+    CHECK(reply.header("content-type") == "application/problem+json");
+    CHECK(reply.header("access-control-allow-origin") == allowed_origin);
+    CHECK(reply.header("vary") == "Origin");
+    CHECK(reply.header("access-control-expose-headers") ==
+          "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After");
+    CHECK_FALSE(reply.header("x-request-id").empty());
+  };
+  // Headers twice the limit, Origin first.
+  const auto oversized_headers_from = [&](const std::string& origin) {
+    http_call call{.target = "/api/v1/memories"};
+    call.headers.emplace_back("Origin", origin);
+    call.headers.emplace_back("X-Padding", std::string(4096, 'z'));
+    return http_request(api.port(), call);
+  };
+
+  SECTION("413 for a declared body over the limit") {
+    http_call call{
+        .method = bhttp::verb::post, .target = "/api/v1/memories", .body = std::string(4096, 'x')};
+    call.headers.emplace_back("Origin", allowed_origin);
+    const auto reply = http_request(api.port(), call);
+    CHECK(reply.status == 413);
+    check_readable(reply);
+  }
+
+  SECTION("413 for a chunked body that outgrows the limit") {
+    http_connection connection(api.port());
+    const std::string chunk(3000, 'y');
+    const auto reply =
+        connection.raw("POST /api/v1/memories HTTP/1.1\r\nHost: x\r\nOrigin: " + allowed_origin +
+                       "\r\nTransfer-Encoding: chunked\r\n\r\nbb8\r\n" + chunk + "\r\n0\r\n\r\n");
+    CHECK(reply.status == 413);
+    check_readable(reply);
+  }
+
+  SECTION("431 for headers over the limit, with Origin before the oversized field") {
+    const auto reply = oversized_headers_from(allowed_origin);
+    CHECK(reply.status == 431);
+    check_readable(reply);
+  }
+
+  SECTION("431 when Origin is among fields the parser had not reached") {
+    // The filler field does not fit the first read, so the parser waits for the whole header
+    // and never parses the Origin after it: the refusal finds it among the buffered bytes.
+    http_connection connection(api.port());
+    const auto reply = connection.raw(
+        "GET /api/v1/memories HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(1000, 'a') +
+        "\r\nOrigin: " + allowed_origin + "\r\nX-Padding: " + std::string(4096, 'z') + "\r\n\r\n");
+    CHECK(reply.status == 431);
+    check_readable(reply);
+  }
+
+  SECTION("400 for a request that is not HTTP/1.1") {
+    http_connection connection(api.port());
+    const auto reply =
+        connection.raw("GARBAGE / HTTP/9.9\r\nOrigin: " + allowed_origin + "\r\n\r\n");
+    CHECK(reply.status == 400);
+    check_readable(reply);
+  }
+
+  SECTION("another origin's refusal stays unreadable") {
+    const auto reply = oversized_headers_from(other_origin);
+    CHECK(reply.status == 431);
+    CHECK_FALSE(has_cors_headers(reply));
+    CHECK(reply.header("vary") == "Origin");
+  }
+}
+
 TEST_CASE("API without CORS_ALLOWED_ORIGINS sends no CORS headers", "[integration][api][cors]") {
   postgres_server database;
   redis_server redis;

@@ -138,24 +138,41 @@ TEST_CASE("cors: answers to an allowed origin are readable, errors included, oth
           "[http][cors]") {
   http::response problem{bhttp::status::unauthorized, 11};
   problem.set(bhttp::field::content_type, "application/problem+json");
-  two_origins.decorate(request_from(verb::post, "https://chat.openai.com"), problem);
+  two_origins.decorate("https://chat.openai.com", problem);
   CHECK(problem[bhttp::field::access_control_allow_origin] == "https://chat.openai.com");
   CHECK(problem[bhttp::field::vary] == "Origin");
   CHECK(problem[bhttp::field::access_control_expose_headers] ==
         "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After");
 
   http::response other{bhttp::status::accepted, 11};
-  two_origins.decorate(request_from(verb::post, "https://evil.example"), other);
+  two_origins.decorate("https://evil.example", other);
   CHECK_FALSE(has_cors_headers(other));
   // The answer still varies by Origin, so that no cache serves it to an allowed origin.
   CHECK(other[bhttp::field::vary] == "Origin");
 
   http::response no_origin{bhttp::status::accepted, 11};
-  two_origins.decorate(request_from(verb::post, ""), no_origin);
+  two_origins.decorate("", no_origin);
   CHECK_FALSE(has_cors_headers(no_origin));
 
   http::response off{bhttp::status::accepted, 11};
-  cors_policy().decorate(request_from(verb::post, "https://chat.openai.com"), off);
+  cors_policy().decorate("https://chat.openai.com", off);
   CHECK_FALSE(has_cors_headers(off));
   CHECK(off[bhttp::field::vary].empty());
+}
+
+TEST_CASE("cors: the Origin of a header refused before it was parsed is found among its raw lines",
+          "[http][cors]") {
+  // The request line and other fields before it are skipped; the name is case-insensitive and
+  // the value trimmed.
+  CHECK(http::origin_in_header_lines("POST /api/v1/memories HTTP/1.1\r\nHost: x\r\nX-Filler: "
+                                     "aaa\r\norIGin:  https://chat.openai.com \r\nX-Padd") ==
+        "https://chat.openai.com");
+  CHECK(http::origin_in_header_lines("Origin: http://localhost:3000\r\n") ==
+        "http://localhost:3000");
+  // An incomplete line is not a field yet; nothing after the blank line is a header field.
+  CHECK(http::origin_in_header_lines("Host: x\r\nOrigin: https://chat.openai.com").empty());
+  CHECK(http::origin_in_header_lines("Host: x\r\n\r\nOrigin: https://chat.openai.com\r\n").empty());
+  // Only a field named Origin counts, not one that starts with it.
+  CHECK(http::origin_in_header_lines("Origin-Trial: https://chat.openai.com\r\n").empty());
+  CHECK(http::origin_in_header_lines("").empty());
 }
