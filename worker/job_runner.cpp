@@ -41,6 +41,7 @@ struct job_runner::metric_handles {
   metrics::family<metrics::histogram>& duration;
   metrics::family<metrics::counter>& retries;
   metrics::family<metrics::counter>& dead_lettered;
+  metrics::family<metrics::counter>& past_soft_limit;
   metrics::gauge& in_flight;
   metrics::family<metrics::gauge>& queue_jobs;
   metrics::gauge& backlog;
@@ -58,6 +59,11 @@ struct job_runner::metric_handles {
         dead_lettered(registry.add_counter("jobs_dead_lettered_total",
                                            "Jobs moved to the dead-letter stream, by reason.",
                                            {"operation", "reason"})),
+        past_soft_limit(registry.add_counter(
+            "job_soft_time_limit_exceeded_total",
+            "Job attempts still running at WORKER_SOFT_TIME_LIMIT_MS, by operation: the warning "
+            "before WORKER_HARD_TIME_LIMIT_MS abandons them.",
+            {"operation"})),
         in_flight(registry.add_gauge("jobs_in_flight", "Jobs this worker is running.").get()),
         queue_jobs(registry.add_gauge(
             "queue_jobs",
@@ -311,10 +317,12 @@ net::awaitable<memory_bank::call_result> job_runner::execute_within_limits(
     co_return invalid;
   }
   net::steady_timer soft(strand_, settings_.soft_time_limit);
+  const std::string op(queue::to_string(value.op));
   soft.async_wait(
-      [request_id = value.request_id, op = std::string(queue::to_string(value.op)),
+      [request_id = value.request_id, op, &passed = metrics_->past_soft_limit.labels({op}),
        limit = settings_.soft_time_limit.count()](const boost::system::error_code& error) {
         if (!error) {
+          passed.inc();
           logging::warn("job passed its soft time limit",
                         {{"request_id", request_id}, {"operation", op}, {"limit_ms", limit}});
         }

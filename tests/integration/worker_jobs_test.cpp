@@ -22,6 +22,7 @@
 #include "tests/support/io_threads.hpp"
 #include "tests/support/memory_bank_dev.hpp"
 #include "tests/support/postgres_queries.hpp"
+#include "tests/support/prometheus_text.hpp"
 #include "tests/support/redis_commands.hpp"
 #include "tests/support/services.hpp"
 
@@ -527,6 +528,12 @@ TEST_CASE("worker warns at the soft time limit and abandons the attempt at the h
   CHECK(std::chrono::steady_clock::now() - started < 4s);
   CHECK(stack.record("req-slow")->error->find("hard time limit") != std::string::npos);
   CHECK(transitions(*worker, "job passed its soft time limit", 1).size() == 1);
+  // Operators can alert on it: a counter, not only a log line.
+  const auto passed_soft_limit = [&] {
+    return parse_prometheus_text(http_get(worker->port(), "/metrics").body)
+        .value("job_soft_time_limit_exceeded_total", {{"operation", "create"}});
+  };
+  CHECK(passed_soft_limit() == 1);
   const auto dead = stack.dead_letters();
   REQUIRE(dead.size() == 1);
   CHECK(*field(dead[0], "dead_reason") == "exhausted");
@@ -535,4 +542,6 @@ TEST_CASE("worker warns at the soft time limit and abandons the attempt at the h
   stack.enqueue("req-after-slow");
   REQUIRE(wait_until(
       [&] { return stack.has_status("req-after-slow", queue::job_status::succeeded); }, 20s));
+  // A job within its limits is not counted.
+  CHECK(passed_soft_limit() == 1);
 }
