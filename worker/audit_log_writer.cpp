@@ -81,7 +81,7 @@ sink_destination audit_log_destination() {
   return {.name = "audit",
           .stream = std::string(audit::keys::stream),
           .group = std::string(audit::keys::consumer_group),
-          .dead_stream = std::string(audit::keys::stream) + ":dead",
+          .dead_stream = std::string(audit::keys::dead_stream),
           .prepare = prepare_audit_batch};
 }
 

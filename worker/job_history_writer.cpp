@@ -105,7 +105,7 @@ sink_destination job_history_destination() {
   return {.name = "job_history",
           .stream = std::string(queue::keys::history_stream),
           .group = std::string(queue::keys::history_group),
-          .dead_stream = std::string(queue::keys::history_stream) + ":dead",
+          .dead_stream = std::string(queue::keys::history_dead_stream),
           .prepare = prepare_job_history_batch};
 }
 

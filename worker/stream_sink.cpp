@@ -88,7 +88,12 @@ stream_sink_metrics::stream_sink_metrics(metrics::registry& registry)
                               "Age of the oldest entry read but not yet written; 0 when none.",
                               {"sink"})),
       waiting_(registry.add_gauge("stream_sink_waiting_entries",
-                                  "Entries read and waiting to be written.", {"sink"})) {}
+                                  "Entries read and waiting to be written.", {"sink"})),
+      dead_(registry.add_gauge(
+          "stream_sink_dead_entries",
+          "Entries in the sink's dead stream (set aside by any worker, kept until an operator "
+          "removes them).",
+          {"sink"})) {}
 
 std::shared_ptr<stream_sink> stream_sink::create(asio::any_io_executor executor,
                                                  sink_destination destination,
@@ -116,7 +121,8 @@ stream_sink::stream_sink(private_tag, asio::any_io_executor executor, sink_desti
       batch_size_(metrics.batch_size_.labels({destination_.name})),
       batch_duration_(metrics.batch_duration_.labels({destination_.name})),
       lag_(metrics.lag_.labels({destination_.name})),
-      waiting_(metrics.waiting_.labels({destination_.name})) {
+      waiting_(metrics.waiting_.labels({destination_.name})),
+      dead_(metrics.dead_.labels({destination_.name})) {
   // A blocking read may take the whole batch wait before Redis answers.
   targets_.reader.command_timeout += settings_.batch_max_wait;
   reader_ = redis::client::create(strand_, targets_.reader);
@@ -164,6 +170,9 @@ asio::awaitable<void> stream_sink::run() {
       if (!group_ready) {
         co_await create_group();
         group_ready = true;
+      }
+      if (clock::now() >= next_dead_count_) {
+        co_await count_dead();
       }
       if (batch_.size() < settings_.batch_size) {
         if (!own_pending_cursor_.empty()) {
@@ -431,10 +440,18 @@ asio::awaitable<void> stream_sink::dead_letter(const std::vector<rejected_entry>
                     {"dead_stream", destination_.dead_stream},
                     {"reason", entry.reason}});
   }
+  commands.push_back(command_of({"XLEN", destination_.dead_stream}));
   commands.push_back({"EXEC"});
   const auto replies = co_await targets_.redis->pipeline(std::move(commands));
   replies.back().throw_if_error();
   rejected_.inc(static_cast<double>(rejected.size()));
+  dead_.set(static_cast<double>(replies.back().as_array().back().as_integer()));
+}
+
+asio::awaitable<void> stream_sink::count_dead() {
+  const auto length = co_await targets_.redis->command("XLEN", destination_.dead_stream);
+  dead_.set(static_cast<double>(length.as_integer()));
+  next_dead_count_ = clock::now() + settings_.dead_count_interval;
 }
 
 asio::awaitable<void> stream_sink::acknowledge(std::vector<std::string> ids) {

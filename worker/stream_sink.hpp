@@ -74,6 +74,7 @@ class stream_sink_metrics {
   metrics::family<metrics::histogram>& batch_duration_;
   metrics::family<metrics::gauge>& lag_;
   metrics::family<metrics::gauge>& waiting_;
+  metrics::family<metrics::gauge>& dead_;
 };
 
 class stream_sink : public std::enable_shared_from_this<stream_sink> {
@@ -127,6 +128,7 @@ class stream_sink : public std::enable_shared_from_this<stream_sink> {
   };
   boost::asio::awaitable<std::optional<one_by_one_result>> write_one_by_one();
   boost::asio::awaitable<void> dead_letter(const std::vector<rejected_entry>& rejected);
+  boost::asio::awaitable<void> count_dead();
   boost::asio::awaitable<void> acknowledge(std::vector<std::string> ids);
   boost::asio::awaitable<void> pause(std::chrono::milliseconds delay);
   void update_gauges();
@@ -150,6 +152,7 @@ class stream_sink : public std::enable_shared_from_this<stream_sink> {
   std::string claim_cursor_ = "0-0";
   clock::time_point next_claim_{};
   std::chrono::milliseconds retry_delay_;
+  clock::time_point next_dead_count_{};
 
   metrics::counter& written_;
   metrics::counter& rejected_;
@@ -158,6 +161,7 @@ class stream_sink : public std::enable_shared_from_this<stream_sink> {
   metrics::histogram& batch_duration_;
   metrics::gauge& lag_;
   metrics::gauge& waiting_;
+  metrics::gauge& dead_;
 };
 
 // The VALUES list of a multi-row INSERT: `rows` tuples of placeholders, numbered from $1, each

@@ -14,7 +14,10 @@ int run_worker_service() {
   const auto started = std::chrono::steady_clock::now();
   const auto env = config::process_env_reader();
   const auto settings = read_worker_settings(env);
-  const auto delivery = read_delivery_settings(env);
+  auto delivery = read_delivery_settings(env);
+  // The sinks' dead streams are counted as often as the job queue's backlog.
+  delivery.audit.dead_count_interval = settings.jobs.backlog_interval;
+  delivery.job_history.dead_count_interval = settings.jobs.backlog_interval;
   logging::init("gpt-adapter-worker", settings.common.logging.level,
                 settings.common.logging.format);
   service::http_service worker("worker ops", settings.common, settings.ops_listener);

@@ -16,6 +16,8 @@ inline constexpr std::string_view job_done_channel = "{gpt-adapter}:job-done";
 // Final job outcomes, one entry each, which the worker's history sink writes to custom_gpt_jobs.
 inline constexpr std::string_view history_stream = "{gpt-adapter}:jobs:history";
 inline constexpr std::string_view history_group = "history-writers";
+// Outcomes the history sink can never write, with the reason, kept for inspection.
+inline constexpr std::string_view history_dead_stream = "{gpt-adapter}:jobs:history:dead";
 
 inline std::string job_record(std::string_view request_id) {
   std::string key(job_record_prefix);

@@ -325,6 +325,9 @@ TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs, poison goes to 
   CHECK(fixture.count("SELECT count(*) FROM custom_gpt_jobs WHERE request_id = 'req-1' AND "
                       "status = 'succeeded'") == 1);
   CHECK(metric(worker, "stream_sink_entries_rejected_total", "job_history") == 2);
+  // What piles up in the dead stream is a gauge operators can alert on, counted at once.
+  CHECK(metric(worker, "stream_sink_dead_entries", "job_history") == 2);
+  CHECK(metric(worker, "stream_sink_dead_entries", "audit") == 0);
 
   const auto runtime =
       postgres::pool::create(fixture.io.context().get_executor(),
@@ -333,6 +336,31 @@ TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs, poison goes to 
   CHECK(fixture.io.run(visible_rows(*runtime, "custom_gpt_jobs", std::nullopt)) == 0);
   runtime->stop();
   stop_worker(worker);
+}
+
+TEST_CASE("delivery: the dead-entry gauges follow what is in the sinks' dead streams",
+          "[integration][delivery]") {
+  delivery_fixture fixture;
+  const std::string audit_dead(audit::keys::dead_stream);
+  // Set aside by an earlier run: counted from the start.
+  fixture.commands.xadd(audit_dead, {{"dead_reason", "undecodable"}});
+  fixture.commands.xadd(audit_dead, {{"dead_reason", "undecodable"}});
+  auto environment = fixture.worker_environment();
+  environment["WORKER_BACKLOG_INTERVAL_MS"] = "100";
+  service_process worker(worker_binary, environment, "WORKER_OPS_PORT");
+  REQUIRE(worker.wait_healthy(15s));
+  const auto dead_entries = [&](double expected) {
+    return [&worker, expected] {
+      return metric(worker, "stream_sink_dead_entries", "audit") == expected;
+    };
+  };
+  require_within(worker, "2 dead audit entries from an earlier run", dead_entries(2), 10s);
+  CHECK(metric(worker, "stream_sink_dead_entries", "job_history") == 0);
+  // Set aside by another worker, then removed by an operator.
+  fixture.commands.xadd(audit_dead, {{"dead_reason", "undecodable"}});
+  require_within(worker, "3 dead audit entries", dead_entries(3), 10s);
+  fixture.commands.run({"DEL", audit_dead}).throw_if_error();
+  require_within(worker, "no dead audit entries once removed", dead_entries(0), 10s);
 }
 
 namespace {
@@ -387,6 +415,11 @@ TEST_CASE("delivery: admin queue stats counts what is in Redis", "[integration][
   commands.xadd(std::string(queue::keys::dead_letter_stream), dead_letter_of(sample_job("d1")));
   commands.xadd(std::string(queue::keys::dead_letter_stream), dead_letter_of(sample_job("d2")));
   commands.xadd(audit_stream, {{"event_id", "x"}});
+  // Entries the sinks set aside: shown beside their streams.
+  commands.xadd(std::string(queue::keys::history_dead_stream), {{"dead_reason", "undecodable"}});
+  for (int i = 0; i < 3; ++i) {
+    commands.xadd(std::string(audit::keys::dead_stream), {{"dead_reason", "undecodable"}});
+  }
 
   const auto result = run_admin_cli({"queue", "stats", "--json"}, admin_environment(redis));
   REQUIRE(result.status == 0);
@@ -406,13 +439,21 @@ TEST_CASE("delivery: admin queue stats counts what is in Redis", "[integration][
   CHECK(consumers[0].at("name").as_string() == "worker-1");
   CHECK(consumers[0].at("pending").as_int64() == 2);
   CHECK(consumers[0].at("idle_ms").as_int64() >= 0);
+  CHECK(job_stream.at("dead_key").as_string() == queue::keys::dead_letter_stream);
+  CHECK(job_stream.at("dead").as_int64() == 2);
+  const auto& history = streams[1].as_object();
+  CHECK(history.at("dead_key").as_string() == queue::keys::history_dead_stream);
+  CHECK(history.at("dead").as_int64() == 1);
   const auto& audit = streams[2].as_object();
   CHECK(audit.at("length").as_int64() == 1);
   CHECK_FALSE(audit.at("group_exists").as_bool());
+  CHECK(audit.at("dead_key").as_string() == audit::keys::dead_stream);
+  CHECK(audit.at("dead").as_int64() == 3);
 
   const auto text = run_admin_cli({"queue", "stats"}, admin_environment(redis));
   CHECK(text.status == 0);
   CHECK_THAT(text.out, Contains("dead letters: 2"));
+  CHECK_THAT(text.out, Contains("DEAD"));
   CHECK_THAT(text.out, Contains("worker-1"));
 
   auto without_redis = admin_environment(redis);

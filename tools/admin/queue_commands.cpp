@@ -113,7 +113,9 @@ asio::awaitable<void> stats(admin_session& session, bool as_json) {
                           {"lag", nullptr},
                           {"pending", stream.pending},
                           {"last_delivered_id", stream.last_delivered_id},
-                          {"consumers", std::move(consumers)}};
+                          {"consumers", std::move(consumers)},
+                          {"dead_key", stream.dead_key},
+                          {"dead", stream.dead}};
       if (stream.lag) {
         object["lag"] = *stream.lag;
       }
@@ -121,7 +123,7 @@ asio::awaitable<void> stats(admin_session& session, bool as_json) {
     }
     print_json(session.out, json::object{{"streams", std::move(streams)},
                                          {"delayed", stats.delayed},
-                                         {"dead", stats.dead}});
+                                         {"dead", stats.streams.front().dead}});
     co_return;
   }
   std::vector<std::vector<std::string>> rows;
@@ -129,11 +131,13 @@ asio::awaitable<void> stats(admin_session& session, bool as_json) {
     rows.push_back({stream.name, stream.key, std::to_string(stream.length),
                     stream.group_exists ? stream.group : stream.group + " (missing)",
                     stream.lag ? std::to_string(*stream.lag) : "?", std::to_string(stream.pending),
-                    std::to_string(stream.consumers.size())});
+                    std::to_string(stream.consumers.size()), std::to_string(stream.dead)});
   }
-  session.out << render_table({"STREAM", "KEY", "LENGTH", "GROUP", "LAG", "PENDING", "CONSUMERS"},
-                              rows)
-              << "\ndelayed jobs: " << stats.delayed << "\ndead letters: " << stats.dead << '\n';
+  session.out << render_table(
+                     {"STREAM", "KEY", "LENGTH", "GROUP", "LAG", "PENDING", "CONSUMERS", "DEAD"},
+                     rows)
+              << "\ndelayed jobs: " << stats.delayed
+              << "\ndead letters: " << stats.streams.front().dead << '\n';
   std::vector<std::vector<std::string>> consumer_rows;
   for (const auto& stream : stats.streams) {
     for (const auto& consumer : stream.consumers) {
@@ -326,9 +330,9 @@ admin_command_group queue_commands() {
           .summary = "Inspect the job queue in Redis.",
           .commands = {
               {.spec = {.name = "stats",
-                        .summary = "Length, consumer-group lag and pending entries of the jobs, "
-                                   "job history and audit streams, delayed and dead jobs, and "
-                                   "each consumer's idle time.",
+                        .summary = "Length, consumer-group lag, pending and dead entries of the "
+                                   "jobs, job history and audit streams, delayed jobs, and each "
+                                   "consumer's idle time.",
                         .options = {json_option}},
                .prepare = [](const parsed_arguments& arguments) -> command_action {
                  return [as_json = arguments.has("json")](admin_session& session) {

@@ -48,12 +48,15 @@ struct watched_stream {
   std::string_view name;
   std::string_view key;
   std::string_view group;
+  std::string_view dead_key;
 };
 
 const watched_stream watched_streams[] = {
-    {"jobs", queue::keys::jobs_stream, queue::keys::consumer_group},
-    {"job_history", queue::keys::history_stream, queue::keys::history_group},
-    {"audit", audit::keys::stream, audit::keys::consumer_group},
+    {"jobs", queue::keys::jobs_stream, queue::keys::consumer_group,
+     queue::keys::dead_letter_stream},
+    {"job_history", queue::keys::history_stream, queue::keys::history_group,
+     queue::keys::history_dead_stream},
+    {"audit", audit::keys::stream, audit::keys::consumer_group, audit::keys::dead_stream},
 };
 
 const redis::info_value* find_info(
@@ -75,7 +78,9 @@ long long integer_of(const std::vector<std::pair<std::string, redis::info_value>
 asio::awaitable<stream_stats> read_stream_stats(redis::client& redis, watched_stream watched) {
   stream_stats stats{.name = std::string(watched.name),
                      .key = std::string(watched.key),
-                     .group = std::string(watched.group)};
+                     .group = std::string(watched.group),
+                     .dead_key = std::string(watched.dead_key)};
+  stats.dead = (co_await redis.command("XLEN", watched.dead_key)).as_integer();
   stats.length = (co_await redis.command("XLEN", watched.key)).as_integer();
   if (stats.length == 0 && (co_await redis.command("EXISTS", watched.key)).as_integer() == 0) {
     co_return stats;
@@ -118,7 +123,6 @@ asio::awaitable<queue_stats> read_queue_stats(redis::client& redis) {
     stats.streams.push_back(co_await read_stream_stats(redis, watched));
   }
   stats.delayed = (co_await redis.command("ZCARD", queue::keys::delayed_set)).as_integer();
-  stats.dead = (co_await redis.command("XLEN", queue::keys::dead_letter_stream)).as_integer();
   co_return stats;
 }
 

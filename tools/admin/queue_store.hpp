@@ -35,12 +35,15 @@ struct stream_stats {
   long long pending = 0;  // delivered, not yet acknowledged
   std::string last_delivered_id;
   std::vector<consumer_stats> consumers;
+  // Where the stream's consumers set aside what they can never handle (the jobs' dead letters,
+  // the sinks' rejected entries), and how many entries are there.
+  std::string dead_key;
+  long long dead = 0;
 };
 
 struct queue_stats {
-  std::vector<stream_stats> streams;  // the jobs stream first
+  std::vector<stream_stats> streams;  // the jobs stream first: its dead entries are dead letters
   long long delayed = 0;              // jobs waiting for a retry
-  long long dead = 0;                 // dead letters
 };
 
 boost::asio::awaitable<queue_stats> read_queue_stats(redis::client& redis);
