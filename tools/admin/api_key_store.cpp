@@ -1,8 +1,9 @@
 #include "tools/admin/api_key_store.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+
+#include "tools/admin/json_output.hpp"
+#include "tools/admin/store_sql.hpp"
 
 namespace gpt_adapter::admin {
 namespace {
@@ -17,14 +18,6 @@ constexpr std::string_view selected_columns = R"(
   to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
   to_char(k.last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_used_at,
   to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS revoked_at)";
-
-std::string sql(std::initializer_list<std::string_view> parts) {
-  std::string text;
-  for (const auto part : parts) {
-    text += part;
-  }
-  return text;
-}
 
 const std::string insert_sql =
     sql({R"(WITH k AS (
@@ -49,18 +42,6 @@ const std::string revoke_sql =
     SELECT)",
          selected_columns, " FROM k JOIN custom_gpt_applications a ON a.id = k.application_id"});
 
-std::vector<std::string> strings_from_json(std::string_view text) {
-  std::vector<std::string> values;
-  const auto parsed = json::parse(text);
-  if (parsed.is_null()) {
-    return values;
-  }
-  for (const auto& item : parsed.as_array()) {
-    values.emplace_back(item.as_string());
-  }
-  return values;
-}
-
 api_key_row key_at(const postgres::result& rows, std::size_t row) {
   const auto text = [&](std::string_view column) {
     return std::string(rows.value(row, rows.column(column)));
@@ -79,12 +60,8 @@ api_key_row key_at(const postgres::result& rows, std::size_t row) {
 }  // namespace
 
 asio::awaitable<api_key_row> insert_api_key(postgres::pool& database, new_api_key fields) {
-  json::array scopes;
-  for (const auto& scope : fields.scopes) {
-    scopes.emplace_back(scope);
-  }
   auto params = postgres::param_list(fields.application_id, fields.name, fields.key_hash,
-                                     fields.key_prefix, json::serialize(scopes));
+                                     fields.key_prefix, json_array_of(fields.scopes));
   const auto rows = co_await database.query(insert_sql, std::move(params));
   co_return key_at(rows, 0);
 }
@@ -92,35 +69,17 @@ asio::awaitable<api_key_row> insert_api_key(postgres::pool& database, new_api_ke
 asio::awaitable<std::vector<api_key_row>> list_api_keys(postgres::pool& database,
                                                         std::optional<std::string> application_id) {
   auto params = postgres::param_list(std::move(application_id));
-  const auto rows = co_await database.query(list_sql, std::move(params));
-  std::vector<api_key_row> keys;
-  for (std::size_t row = 0; row < rows.rows(); ++row) {
-    keys.push_back(key_at(rows, row));
-  }
-  co_return keys;
+  co_return all_rows(co_await database.query(list_sql, std::move(params)), key_at);
 }
 
 asio::awaitable<std::optional<api_key_row>> revoke_api_key(postgres::pool& database,
                                                            std::string key_id) {
   auto params = postgres::param_list(std::move(key_id));
-  const auto rows = co_await database.query(revoke_sql, std::move(params));
-  if (rows.rows() == 0) {
-    co_return std::nullopt;
-  }
-  co_return key_at(rows, 0);
+  co_return first_row(co_await database.query(revoke_sql, std::move(params)), key_at);
 }
 
 json::object to_json(const api_key_row& key) {
-  json::array scopes;
-  for (const auto& scope : key.scopes) {
-    scopes.emplace_back(scope);
-  }
-  const auto optional_text = [](const std::optional<std::string>& value) -> json::value {
-    if (value) {
-      return json::value(*value);
-    }
-    return nullptr;
-  };
+  json::array scopes(key.scopes.begin(), key.scopes.end());
   return {{"id", key.id},
           {"application_id", key.application_id},
           {"client_id", key.client_id},
@@ -128,8 +87,8 @@ json::object to_json(const api_key_row& key) {
           {"key_prefix", key.key_prefix},
           {"scopes", std::move(scopes)},
           {"created_at", key.created_at},
-          {"last_used_at", optional_text(key.last_used_at)},
-          {"revoked_at", optional_text(key.revoked_at)}};
+          {"last_used_at", text_or_null(key.last_used_at)},
+          {"revoked_at", text_or_null(key.revoked_at)}};
 }
 
 }  // namespace gpt_adapter::admin

@@ -5,13 +5,13 @@
 #include <ostream>
 
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "common/auth/scopes.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "tools/admin/application_input.hpp"
 #include "tools/admin/application_store.hpp"
 #include "tools/admin/invalidation_publisher.hpp"
+#include "tools/admin/json_output.hpp"
 #include "tools/admin/text_table.hpp"
 
 namespace gpt_adapter::admin {
@@ -23,21 +23,6 @@ namespace json = boost::json;
 constexpr std::size_t client_secret_bytes = 32;
 constexpr std::size_t client_id_random_bytes = 18;
 constexpr int default_rate_limit_per_minute = 100;
-
-// The value of `option` run through `parse`, with the option named in any complaint.
-template <typename Parse>
-auto parsed_option(const parsed_arguments& arguments, std::string_view option, Parse parse)
-    -> std::optional<decltype(parse(std::string_view()))> {
-  const auto text = arguments.value(option);
-  if (!text) {
-    return std::nullopt;
-  }
-  try {
-    return parse(*text);
-  } catch (const invalid_input& invalid) {
-    throw invalid_input("--" + std::string(option) + ": " + invalid.what());
-  }
-}
 
 std::vector<std::string> redirect_uris_of(const parsed_arguments& arguments) {
   std::vector<std::string> uris;
@@ -52,18 +37,6 @@ std::vector<std::string> redirect_uris_of(const parsed_arguments& arguments) {
     }
   }
   return uris;
-}
-
-std::string joined(const std::vector<std::string>& values, std::string_view separator) {
-  std::string text;
-  for (const auto& value : values) {
-    text += (text.empty() ? "" : std::string(separator)) + value;
-  }
-  return text;
-}
-
-void print_json(std::ostream& out, const json::value& value) {
-  out << json::serialize(value) << '\n';
 }
 
 void print_application(std::ostream& out, const application& app) {
@@ -112,14 +85,6 @@ command_failure not_found(const std::string& reference) {
   return command_failure("no application has the id or client_id '" + reference + "'");
 }
 
-asio::awaitable<application> require_application(admin_session& session, std::string reference) {
-  auto found = co_await find_application(session.database, reference);
-  if (!found) {
-    throw not_found(reference);
-  }
-  co_return std::move(*found);
-}
-
 // --- create ----------------------------------------------------------------------------------
 
 asio::awaitable<void> create_application(admin_session& session, new_application fields,
@@ -154,11 +119,7 @@ command_action prepare_create(const parsed_arguments& arguments) {
 asio::awaitable<void> list(admin_session& session, bool as_json) {
   const auto applications = co_await list_applications(session.database);
   if (as_json) {
-    json::array array;
-    for (const auto& app : applications) {
-      array.emplace_back(to_json(app));
-    }
-    print_json(session.out, array);
+    print_json_array(session.out, applications);
     co_return;
   }
   if (applications.empty()) {
@@ -312,6 +273,14 @@ const positional_spec application_reference{
 const option_spec json_option{.name = "json", .description = "Print JSON instead of text."};
 
 }  // namespace
+
+asio::awaitable<application> require_application(admin_session& session, std::string reference) {
+  auto found = co_await find_application(session.database, reference);
+  if (!found) {
+    throw not_found(reference);
+  }
+  co_return std::move(*found);
+}
 
 admin_command_group application_commands() {
   const option_spec scopes{.name = "scopes",

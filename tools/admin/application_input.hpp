@@ -1,10 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tools/admin/command_line.hpp"
 
 // Validation of what an operator types for a Custom GPT application: scopes, rate limit,
 // redirect URIs, status and time windows. Pure; each function throws invalid_input with a
@@ -41,5 +44,21 @@ std::string parse_status(std::string_view text);
 
 // A window back from now: <N>m, <N>h or <N>d, at most 366 days.
 std::chrono::seconds parse_since(std::string_view text);
+
+// The value of `option` run through `parse` (one of the above), with the option named in any
+// complaint; nullopt when the option is not given.
+template <typename Parse>
+auto parsed_option(const parsed_arguments& arguments, std::string_view option, Parse parse)
+    -> std::optional<decltype(parse(std::string_view()))> {
+  const auto text = arguments.value(option);
+  if (!text) {
+    return std::nullopt;
+  }
+  try {
+    return parse(*text);
+  } catch (const invalid_input& invalid) {
+    throw invalid_input("--" + std::string(option) + ": " + invalid.what());
+  }
+}
 
 }  // namespace gpt_adapter::admin

@@ -1,8 +1,9 @@
 #include "tools/admin/application_store.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+
+#include "tools/admin/json_output.hpp"
+#include "tools/admin/store_sql.hpp"
 
 namespace gpt_adapter::admin {
 namespace {
@@ -23,14 +24,6 @@ constexpr std::string_view selected_columns = R"(
 // Ids are UUIDs while client ids are free text: comparing id as text accepts either without a
 // cast error. The table holds a handful of rows, so the lost index use on id does not matter.
 constexpr std::string_view reference_condition = "(id::text = $1 OR client_id = $1)";
-
-std::string sql(std::initializer_list<std::string_view> parts) {
-  std::string text;
-  for (const auto part : parts) {
-    text += part;
-  }
-  return text;
-}
 
 // Statements are built here, and parameter lists are named variables in the coroutines below:
 // GCC 12 rejects a braced list as a temporary inside a co_await expression.
@@ -80,26 +73,6 @@ constexpr std::string_view usage_sql = R"(
     GROUP BY 1, 2
     ORDER BY 1, 2)";
 
-std::vector<std::string> strings_from_json(std::string_view text) {
-  std::vector<std::string> values;
-  const auto parsed = json::parse(text);
-  if (parsed.is_null()) {
-    return values;
-  }
-  for (const auto& item : parsed.as_array()) {
-    values.emplace_back(item.as_string());
-  }
-  return values;
-}
-
-std::string json_array_of(const std::vector<std::string>& values) {
-  json::array array;
-  for (const auto& value : values) {
-    array.emplace_back(value);
-  }
-  return json::serialize(array);
-}
-
 application application_at(const postgres::result& rows, std::size_t row) {
   const auto text = [&](std::string_view column) {
     return std::string(rows.value(row, rows.column(column)));
@@ -117,13 +90,6 @@ application application_at(const postgres::result& rows, std::size_t row) {
           .last_used_at = rows.get(row, rows.column("last_used_at"))};
 }
 
-std::optional<application> first_application(const postgres::result& rows) {
-  if (rows.rows() == 0) {
-    return std::nullopt;
-  }
-  return application_at(rows, 0);
-}
-
 postgres::param optional_json_array(const std::optional<std::vector<std::string>>& values) {
   return values ? postgres::param(json_array_of(*values)) : std::nullopt;
 }
@@ -131,18 +97,13 @@ postgres::param optional_json_array(const std::optional<std::vector<std::string>
 }  // namespace
 
 asio::awaitable<std::vector<application>> list_applications(postgres::pool& database) {
-  const auto rows = co_await database.query(select_all_sql);
-  std::vector<application> applications;
-  for (std::size_t row = 0; row < rows.rows(); ++row) {
-    applications.push_back(application_at(rows, row));
-  }
-  co_return applications;
+  co_return all_rows(co_await database.query(select_all_sql), application_at);
 }
 
 asio::awaitable<std::optional<application>> find_application(postgres::pool& database,
                                                              std::string reference) {
   std::vector<postgres::param> params{std::move(reference)};
-  co_return first_application(co_await database.query(select_one_sql, std::move(params)));
+  co_return first_row(co_await database.query(select_one_sql, std::move(params)), application_at);
 }
 
 asio::awaitable<application> insert_application(postgres::pool& database, new_application fields) {
@@ -169,14 +130,15 @@ asio::awaitable<std::optional<application>> update_application(postgres::pool& d
       optional_json_array(changes.redirect_uris),
       std::move(changes.status)};
   const auto rows = co_await database.query(update_sql, std::move(params));
-  co_return first_application(rows);
+  co_return first_row(rows, application_at);
 }
 
 asio::awaitable<std::optional<application>> replace_client_secret(postgres::pool& database,
                                                                   std::string reference,
                                                                   std::string client_secret_hash) {
   std::vector<postgres::param> params{std::move(reference), std::move(client_secret_hash)};
-  co_return first_application(co_await database.query(replace_secret_sql, std::move(params)));
+  co_return first_row(co_await database.query(replace_secret_sql, std::move(params)),
+                      application_at);
 }
 
 asio::awaitable<std::optional<std::string>> delete_application(postgres::pool& database,
@@ -220,7 +182,7 @@ json::object to_json(const application& app) {
           {"token_version", app.token_version},
           {"created_at", app.created_at},
           {"updated_at", app.updated_at},
-          {"last_used_at", app.last_used_at ? json::value(*app.last_used_at) : json::value()}};
+          {"last_used_at", text_or_null(app.last_used_at)}};
 }
 
 }  // namespace gpt_adapter::admin

@@ -1,5 +1,8 @@
 #include "tools/admin/end_user_store.hpp"
 
+#include "tools/admin/json_output.hpp"
+#include "tools/admin/store_sql.hpp"
+
 namespace gpt_adapter::admin {
 namespace {
 
@@ -14,14 +17,6 @@ constexpr std::string_view selected_columns = R"(
 
 // Ids are UUIDs, usernames free text: comparing id as text accepts either without a cast error.
 constexpr std::string_view reference_condition = "(id::text = $1 OR username = $1)";
-
-std::string sql(std::initializer_list<std::string_view> parts) {
-  std::string text;
-  for (const auto part : parts) {
-    text += part;
-  }
-  return text;
-}
 
 const std::string select_all_sql =
     sql({"SELECT", selected_columns, " FROM custom_gpt_end_users ORDER BY created_at, id"});
@@ -49,22 +44,10 @@ end_user row_to_user(const postgres::result& rows, std::size_t row) {
           .last_sign_in_at = rows.get(row, 5)};
 }
 
-std::optional<end_user> first_user(const postgres::result& rows) {
-  if (rows.rows() == 0) {
-    return std::nullopt;
-  }
-  return row_to_user(rows, 0);
-}
-
 }  // namespace
 
 asio::awaitable<std::vector<end_user>> list_end_users(postgres::pool& database) {
-  const auto rows = co_await database.query(select_all_sql);
-  std::vector<end_user> users;
-  for (std::size_t row = 0; row < rows.rows(); ++row) {
-    users.push_back(row_to_user(rows, row));
-  }
-  co_return users;
+  co_return all_rows(co_await database.query(select_all_sql), row_to_user);
 }
 
 asio::awaitable<end_user> insert_end_user(postgres::pool& database, std::string username,
@@ -77,14 +60,14 @@ asio::awaitable<std::optional<end_user>> set_end_user_status(postgres::pool& dat
                                                              std::string reference,
                                                              std::string status) {
   const auto rows = co_await database.query(status_sql, param_list(reference, status));
-  co_return first_user(rows);
+  co_return first_row(rows, row_to_user);
 }
 
 asio::awaitable<std::optional<end_user>> replace_end_user_password(postgres::pool& database,
                                                                    std::string reference,
                                                                    std::string password_hash) {
   const auto rows = co_await database.query(password_sql, param_list(reference, password_hash));
-  co_return first_user(rows);
+  co_return first_row(rows, row_to_user);
 }
 
 asio::awaitable<std::vector<live_access_token>> revoke_end_user_sessions(postgres::pool& database,
@@ -113,17 +96,12 @@ asio::awaitable<std::vector<live_access_token>> revoke_end_user_sessions(postgre
 }
 
 boost::json::object to_json(const end_user& user) {
-  boost::json::object object{{"id", user.id},
-                             {"username", user.username},
-                             {"status", user.status},
-                             {"created_at", user.created_at},
-                             {"updated_at", user.updated_at}};
-  if (user.last_sign_in_at) {
-    object["last_sign_in_at"] = *user.last_sign_in_at;
-  } else {
-    object["last_sign_in_at"] = nullptr;
-  }
-  return object;
+  return {{"id", user.id},
+          {"username", user.username},
+          {"status", user.status},
+          {"created_at", user.created_at},
+          {"updated_at", user.updated_at},
+          {"last_sign_in_at", text_or_null(user.last_sign_in_at)}};
 }
 
 }  // namespace gpt_adapter::admin

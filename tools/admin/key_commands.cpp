@@ -3,42 +3,19 @@
 #include <algorithm>
 #include <ostream>
 
-#include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
-
 #include "common/auth/api_key.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "tools/admin/api_key_store.hpp"
+#include "tools/admin/application_commands.hpp"
 #include "tools/admin/application_input.hpp"
-#include "tools/admin/application_store.hpp"
 #include "tools/admin/invalidation_publisher.hpp"
+#include "tools/admin/json_output.hpp"
 #include "tools/admin/text_table.hpp"
 
 namespace gpt_adapter::admin {
 namespace {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
-
-std::string joined(const std::vector<std::string>& values, std::string_view separator) {
-  std::string text;
-  for (const auto& value : values) {
-    text += (text.empty() ? "" : std::string(separator)) + value;
-  }
-  return text;
-}
-
-void print_json(std::ostream& out, const json::value& value) {
-  out << json::serialize(value) << '\n';
-}
-
-asio::awaitable<application> require_application(admin_session& session, std::string reference) {
-  auto found = co_await find_application(session.database, reference);
-  if (!found) {
-    throw command_failure("no application has the id or client_id '" + reference + "'");
-  }
-  co_return std::move(*found);
-}
 
 // --- create ----------------------------------------------------------------------------------
 
@@ -89,22 +66,10 @@ asio::awaitable<void> create(admin_session& session, create_request request) {
 }
 
 command_action prepare_create(const parsed_arguments& arguments) {
-  create_request request{
-      .application = *arguments.value("app"), .name = "API key", .as_json = arguments.has("json")};
-  try {
-    if (const auto name = arguments.value("name")) {
-      request.name = parse_name(*name);
-    }
-  } catch (const invalid_input& invalid) {
-    throw invalid_input(std::string("--name: ") + invalid.what());
-  }
-  try {
-    if (const auto scopes = arguments.value("scopes")) {
-      request.scopes = parse_scopes(*scopes);
-    }
-  } catch (const invalid_input& invalid) {
-    throw invalid_input(std::string("--scopes: ") + invalid.what());
-  }
+  create_request request{.application = *arguments.value("app"),
+                         .name = parsed_option(arguments, "name", parse_name).value_or("API key"),
+                         .scopes = parsed_option(arguments, "scopes", parse_scopes),
+                         .as_json = arguments.has("json")};
   return
       [request = std::move(request)](admin_session& session) { return create(session, request); };
 }
@@ -119,11 +84,7 @@ asio::awaitable<void> list(admin_session& session, std::optional<std::string> ap
   }
   const auto keys = co_await list_api_keys(session.database, application_id);
   if (as_json) {
-    json::array array;
-    for (const auto& key : keys) {
-      array.emplace_back(to_json(key));
-    }
-    print_json(session.out, array);
+    print_json_array(session.out, keys);
     co_return;
   }
   if (keys.empty()) {

@@ -45,4 +45,15 @@ std::string render_table(const std::vector<std::string>& header,
   return text;
 }
 
+std::string joined(const std::vector<std::string>& values, std::string_view separator) {
+  std::string text;
+  for (const auto& value : values) {
+    if (!text.empty()) {
+      text += separator;
+    }
+    text += value;
+  }
+  return text;
+}
+
 }  // namespace gpt_adapter::admin

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gpt_adapter::admin {
@@ -10,5 +11,8 @@ namespace gpt_adapter::admin {
 // header are padded with empty cells.
 std::string render_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows);
+
+// The values with the separator between them, for a list in one cell or line.
+std::string joined(const std::vector<std::string>& values, std::string_view separator);
 
 }  // namespace gpt_adapter::admin

@@ -4,29 +4,22 @@
 #include <iterator>
 #include <ostream>
 
-#include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
-
 #include "common/auth/secret_hash.hpp"
 #include "common/postgres/error.hpp"
 #include "tools/admin/application_input.hpp"
 #include "tools/admin/end_user_input.hpp"
 #include "tools/admin/end_user_store.hpp"
 #include "tools/admin/invalidation_publisher.hpp"
+#include "tools/admin/json_output.hpp"
 #include "tools/admin/text_table.hpp"
 
 namespace gpt_adapter::admin {
 namespace {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 
 // 18 random bytes: a 24-character password with 144 bits of entropy.
 constexpr std::size_t generated_password_bytes = 18;
-
-void print_json(std::ostream& out, const json::value& value) {
-  out << json::serialize(value) << '\n';
-}
 
 // The password for create and reset-password: read from standard input, or generated.
 struct password_source {
@@ -93,11 +86,7 @@ asio::awaitable<void> create(admin_session& session, std::string username, passw
 asio::awaitable<void> list(admin_session& session, bool as_json) {
   const auto users = co_await list_end_users(session.database);
   if (as_json) {
-    json::array array;
-    for (const auto& user : users) {
-      array.emplace_back(to_json(user));
-    }
-    print_json(session.out, array);
+    print_json_array(session.out, users);
     co_return;
   }
   if (users.empty()) {
