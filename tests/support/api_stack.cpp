@@ -5,10 +5,10 @@
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
-#include <libpq-fe.h>
 
 #include "common/audit/keys.hpp"
 #include "common/auth/secret_hash.hpp"
+#include "tests/support/libpq_queries.hpp"
 #include "tests/support/prometheus_text.hpp"
 #include "tests/support/redis_commands.hpp"
 
@@ -18,25 +18,13 @@ namespace {
 namespace json = boost::json;
 using rows = std::vector<std::vector<std::string>>;
 
-// The test's own view of the database, through libpq directly: it does not depend on the code
-// under test. NULL cells read as empty text.
+// NULL cells read as empty text.
 rows query(const std::string& url, const std::string& sql, const std::vector<std::string>& params) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(url.c_str()), PQfinish);
-  REQUIRE(PQstatus(connection.get()) == CONNECTION_OK);
-  std::vector<const char*> values;
-  for (const auto& param : params) {
-    values.push_back(param.c_str());
-  }
-  std::unique_ptr<PGresult, decltype(&PQclear)> result(
-      PQexecParams(connection.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
-                   values.data(), nullptr, nullptr, 0),
-      PQclear);
-  INFO(sql << "\n" << PQresultErrorMessage(result.get()));
-  REQUIRE(PQresultStatus(result.get()) == PGRES_TUPLES_OK);
-  rows found(static_cast<std::size_t>(PQntuples(result.get())));
-  for (int row = 0; row < PQntuples(result.get()); ++row) {
-    for (int column = 0; column < PQnfields(result.get()); ++column) {
-      found[row].emplace_back(PQgetvalue(result.get(), row, column));
+  rows found;
+  for (const auto& cells : query_rows(url, sql, params)) {
+    auto& row = found.emplace_back();
+    for (const auto& cell : cells) {
+      row.push_back(cell.value_or(""));
     }
   }
   return found;
