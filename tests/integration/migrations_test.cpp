@@ -21,13 +21,7 @@ namespace {
 
 namespace net = boost::asio;
 namespace postgres = gpt_adapter::postgres;
-using gpt_adapter::testing::failure_of;
-using gpt_adapter::testing::io_threads;
-using gpt_adapter::testing::postgres_server;
-using gpt_adapter::testing::run_sql;
-using gpt_adapter::testing::select_rows;
-using gpt_adapter::testing::select_value;
-using gpt_adapter::testing::table;
+using namespace gpt_adapter::testing;
 using namespace std::chrono_literals;
 
 using migration_list = std::vector<postgres::migration>;
