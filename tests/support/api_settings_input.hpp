@@ -2,6 +2,10 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "api/api_settings.hpp"
 #include "common/config/env_reader.hpp"
@@ -30,6 +34,18 @@ inline std::string api_settings_error(std::map<std::string, std::string> values)
     return error.what();
   }
   return "no error";
+}
+
+// Each (variable, value), set alone over minimal_api_environment(), is refused with a message
+// that names the variable.
+inline void check_refused_naming_variable(
+    const std::vector<std::pair<std::string, std::string>>& bad) {
+  for (const auto& [name, value] : bad) {
+    auto values = minimal_api_environment();
+    values[name] = value;
+    INFO(name << "=" << value);
+    CHECK_THAT(api_settings_error(values), Catch::Contains(name));
+  }
 }
 
 }  // namespace gpt_adapter::testing

@@ -12,6 +12,7 @@
 
 using namespace gpt_adapter;
 using testing::api_settings_error;
+using testing::check_refused_naming_variable;
 using testing::minimal_api_environment;
 using testing::read_api_settings_from;
 
@@ -81,12 +82,7 @@ TEST_CASE("OAuth settings name the variable that is wrong", "[config][oauth]") {
       {"JWT_VERIFY_ONLY_KEY_FILES", "no-equals-sign"},
       {"JWT_VERIFY_ONLY_KEY_FILES", "old=/nonexistent/key.pem"},
   };
-  for (const auto& [name, value] : bad) {
-    auto values = minimal_api_environment();
-    values[name] = value;
-    INFO(name << "=" << value);
-    CHECK_THAT(api_settings_error(values), Catch::Contains(name));
-  }
+  check_refused_naming_variable(bad);
   auto values = minimal_api_environment();
   values["REFRESH_TOKEN_LIFETIME_DAYS"] = "7";
   values["REFRESH_TOKEN_IDLE_DAYS"] = "8";

@@ -8,6 +8,7 @@ using namespace gpt_adapter;
 using config::env_reader;
 using config::env_source;
 using testing::api_settings_error;
+using testing::check_refused_naming_variable;
 using testing::minimal_api_environment;
 using testing::read_api_settings_from;
 
@@ -54,12 +55,7 @@ TEST_CASE("API settings name the variable that is wrong", "[config][api]") {
       {"GPT_ADAPTER_DEV_MODE", "perhaps"},
       {"SHUTDOWN_DRAIN_TIMEOUT_MS", "soon"},
   };
-  for (const auto& [name, value] : bad) {
-    auto values = minimal_api_environment();
-    values[name] = value;
-    INFO(name << "=" << value);
-    CHECK_THAT(api_settings_error(values), Catch::Contains(name));
-  }
+  check_refused_naming_variable(bad);
   auto values = minimal_api_environment();
   values["DATABASE_POOL_MIN"] = "21";
   CHECK_THAT(api_settings_error(values), Catch::Contains("DATABASE_POOL_MIN"));
