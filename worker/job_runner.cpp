@@ -585,16 +585,29 @@ net::awaitable<void> job_runner::hand_back_held_entries() {
   }
 }
 
-net::awaitable<void> job_runner::stop() {
-  co_await net::post(strand_, net::use_awaitable);
+void job_runner::stop_claiming_on_strand() {
   if (stopping_) {
-    co_return;
+    return;
   }
   stopping_ = true;
+  logging::info("job loop stops claiming", {{"in_flight", in_flight_}});
   // Closing the reader's connection ends a blocked XREADGROUP at once; entries Redis delivered
-  // just before are in this consumer's pending list and are handed back below.
+  // just before are in this consumer's pending list and are handed back by stop().
   reader_->stop();
   wake_all();
+}
+
+void job_runner::stop_claiming() {
+  net::post(strand_, [self = shared_from_this()] { self->stop_claiming_on_strand(); });
+}
+
+net::awaitable<void> job_runner::stop() {
+  co_await net::post(strand_, net::use_awaitable);
+  if (drained_) {
+    co_return;
+  }
+  drained_ = true;
+  stop_claiming_on_strand();
   const auto deadline = clock::now() + settings_.shutdown_grace;
   logging::info("job loop draining",
                 {{"in_flight", in_flight_}, {"grace_ms", settings_.shutdown_grace.count()}});
@@ -616,6 +629,7 @@ void start_jobs(service::http_service& service, const worker_settings& settings)
   runner->start();
   // Not ready while the Memory Bank's circuit is open: jobs are being delayed, not run.
   service.add_readiness_check(memory_bank->readiness_check());
+  service.on_stop_requested([runner] { runner->stop_claiming(); });
   service.on_stop([runner, memory_bank]() -> net::awaitable<void> {
     co_await runner->stop();
     memory_bank->stop();

@@ -40,7 +40,10 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
                                             metrics::registry& metrics);
 
   void start();
-  // Stops reading, lets the jobs in flight finish within the shutdown grace, then hands back
+  // Stops taking jobs (reading, reclaiming, promoting delayed ones); the jobs in flight go on.
+  // Called as soon as shutdown is requested, so that no job starts that the grace might cut off.
+  void stop_claiming();
+  // Stops claiming, lets the jobs in flight finish within the shutdown grace, then hands back
   // every entry this consumer still holds so another worker takes it at once.
   boost::asio::awaitable<void> stop();
 
@@ -69,6 +72,7 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
                                      std::chrono::milliseconds duration);
   std::size_t free_slots() const;
   void wake_all();
+  void stop_claiming_on_strand();
 
   job_settings settings_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -79,7 +83,8 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   std::unique_ptr<metric_handles> metrics_;
 
   // Owned by strand_.
-  bool stopping_ = false;
+  bool stopping_ = false;  // no more claiming
+  bool drained_ = false;   // stop() ran
   std::size_t in_flight_ = 0;
   std::size_t loops_running_ = 0;
   boost::asio::steady_timer slot_timer_;  // woken when a job finishes
@@ -91,7 +96,8 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
 };
 
 // Creates the Memory Bank client and the job loop on `service`'s io_context, starts the loop,
-// and registers its drain (then the client's stop) as a shutdown hook.
+// stops its claiming when shutdown is requested and registers its drain (then the client's
+// stop) as a shutdown hook.
 void start_jobs(service::http_service& service, const worker_settings& settings);
 
 }  // namespace gpt_adapter::worker

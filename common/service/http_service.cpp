@@ -125,6 +125,9 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
                   {{"signal", signal_number},
                    {"readiness_delay_ms", common_.shutdown.readiness_delay.count()},
                    {"drain_timeout_ms", common_.shutdown.drain_timeout.count()}});
+    for (const auto& hook : stop_request_hooks_) {
+      hook();
+    }
     readiness_delay.expires_after(common_.shutdown.readiness_delay);
     readiness_delay.async_wait([&](boost::system::error_code) {
       server->shutdown(common_.shutdown.drain_timeout, [&] {

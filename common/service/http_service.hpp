@@ -21,7 +21,8 @@ namespace gpt_adapter::service {
 // The frame both daemons run in: an io_context, a metrics registry with the process metrics,
 // PostgreSQL and Redis started in the background, a router that already serves /health,
 // /health/ready and /metrics, and the shutdown sequence (readiness fails first, then the
-// listener drains within the deadline, then the dependencies stop and the process exits 0).
+// listener drains within the deadline, then the stop hooks run, then the dependencies stop and
+// the process exits 0).
 // When the listener has TLS settings, the credentials are loaded at construction (a bad file
 // stops start-up) and reloaded on SIGHUP.
 class http_service {
@@ -33,6 +34,13 @@ class http_service {
   metrics::registry& metrics() { return metrics_; }
   service::dependencies& dependencies() { return dependencies_; }
   http::router& routes() { return *routes_; }
+
+  // Runs `hook` as soon as SIGTERM or SIGINT arrives, before the readiness delay and the drain:
+  // where work that should not begin any more stops being taken (a worker's job claiming), so
+  // that nothing starts that the shutdown grace would cut off. Hooks run in registration order.
+  void on_stop_requested(std::function<void()> hook) {
+    stop_request_hooks_.push_back(std::move(hook));
+  }
 
   // Runs `hook` during shutdown, after the HTTP listener has drained and before PostgreSQL and
   // Redis stop: where background work finishes (a worker's jobs in flight) and listeners close.
@@ -60,6 +68,7 @@ class http_service {
   std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<http::router> routes_ = std::make_shared<http::router>();
   std::shared_ptr<http::tls_credentials> tls_;
+  std::vector<std::function<void()>> stop_request_hooks_;
   std::vector<stop_hook> stop_hooks_;
   std::vector<http::dependency_check> readiness_checks_;
 

@@ -484,6 +484,39 @@ TEST_CASE("SIGTERM: the worker finishes what it can and hands back the rest at o
   CHECK(transitions(*second, "job succeeded").size() == 4);
 }
 
+TEST_CASE(
+    "SIGTERM: the worker takes no job once shutdown is requested, even while it still "
+    "reports ready during the readiness delay",
+    "[integration][worker][jobs]") {
+  pipeline stack;
+  auto worker = stack.start_worker({{"SHUTDOWN_READINESS_DELAY_MS", "3000"}});
+  stack.enqueue("req-before-stop");
+  REQUIRE(wait_until(
+      [&] { return stack.has_status("req-before-stop", queue::job_status::succeeded); }, 20s));
+
+  worker->process().signal(SIGTERM);
+  REQUIRE((transitions(*worker, "job loop stops claiming", 1).size() == 1 || show_log(*worker)));
+  // Queued while the worker waits out its readiness delay: another worker's job, not this one's.
+  stack.enqueue("req-after-stop");
+  CHECK(worker->process().wait_exit(20s) == 0);
+  CHECK(transitions(*worker, "job succeeded").size() == 1);
+  // Claiming stopped at the signal, not only once the delay and the drain were over.
+  std::vector<std::string> sequence;
+  for (const auto& line : worker->log_lines()) {
+    const auto message = std::string(line.at("message").as_string());
+    if (message == "shutdown requested" || message == "job loop stops claiming" ||
+        message == "drained; stopping") {
+      sequence.push_back(message);
+    }
+  }
+  CHECK(sequence == std::vector<std::string>{"shutdown requested", "job loop stops claiming",
+                                             "drained; stopping"});
+  CHECK(stack.has_status("req-after-stop", queue::job_status::queued));
+  const auto backlog = stack.threads.run(queue::read_backlog(*stack.client));
+  CHECK(backlog.pending == 0);
+  CHECK(backlog.undelivered == 1);
+}
+
 TEST_CASE("Redis restart with AOF: no accepted job is lost", "[integration][worker][jobs]") {
   pipeline stack;
   for (int i = 0; i < 10; ++i) {

@@ -108,8 +108,10 @@ replace a 0. */}}
 {{- if le (mul (int .Values.api.terminationGracePeriodSeconds) 1000) (add $delay $drain) }}
 {{- fail (printf "api.terminationGracePeriodSeconds (%v s) must exceed SHUTDOWN_READINESS_DELAY_MS + SHUTDOWN_DRAIN_TIMEOUT_MS (%d ms)" .Values.api.terminationGracePeriodSeconds (add $delay $drain)) }}
 {{- end }}
-{{- if le (mul (int .Values.worker.terminationGracePeriodSeconds) 1000) (max $drain $jobGrace) }}
-{{- fail (printf "worker.terminationGracePeriodSeconds (%v s) must exceed SHUTDOWN_DRAIN_TIMEOUT_MS and WORKER_SHUTDOWN_GRACE_MS (%d ms)" .Values.worker.terminationGracePeriodSeconds (max $drain $jobGrace)) }}
+{{/* The worker template sets its SHUTDOWN_READINESS_DELAY_MS to 0: no Service routes to it. */}}
+{{- $workerStop := add $drain $jobGrace }}
+{{- if le (mul (int .Values.worker.terminationGracePeriodSeconds) 1000) $workerStop }}
+{{- fail (printf "worker.terminationGracePeriodSeconds (%v s) must exceed SHUTDOWN_DRAIN_TIMEOUT_MS + WORKER_SHUTDOWN_GRACE_MS (%d ms)" .Values.worker.terminationGracePeriodSeconds $workerStop) }}
 {{- end }}
 {{- end }}
 
