@@ -54,14 +54,10 @@ application_cache::application_cache(std::shared_ptr<postgres::pool> database,
                          .add_counter("api_application_cache_invalidations_total",
                                       "Cached applications dropped on an invalidation message or "
                                       "a (re)subscription.")
-                         .get()) {
-  auto& lookups = metrics.add_counter(
-      "api_application_cache_lookups_total",
-      "Application lookups by request authorization: hit (from memory) or miss (queried).",
-      {"result"});
-  hits_ = &lookups.labels({"hit"});
-  misses_ = &lookups.labels({"miss"});
-}
+                         .get()),
+      lookups_(
+          metrics, "api_application_cache_lookups_total",
+          "Application lookups by request authorization: hit (from memory) or miss (queried).") {}
 
 asio::awaitable<application_ptr> application_cache::find_by_client_id(std::string client_id) {
   return find(by_client_id_, "client_id", std::move(client_id));
@@ -76,10 +72,10 @@ asio::awaitable<application_ptr> application_cache::find(entries& cache, std::st
   const auto loaded_at = std::chrono::steady_clock::now();
   auto cached = cache.find(key, loaded_at);
   if (cached.value) {
-    hits_->inc();
+    lookups_.hit.inc();
     co_return std::move(*cached.value);
   }
-  misses_->inc();
+  lookups_.miss.inc();
   const std::string sql =
       "SELECT id::text, client_id, name, status, token_version, array_to_string(scopes, ' '), "
       "rate_limit_per_minute FROM custom_gpt_applications WHERE " +

@@ -10,6 +10,7 @@
 
 #include "common/auth/access_token.hpp"
 #include "common/auth/scopes.hpp"
+#include "common/cache/lookup_counters.hpp"
 #include "common/cache/ttl_cache.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/postgres/pool.hpp"
@@ -62,8 +63,7 @@ class application_cache {
   entries by_client_id_;
   entries by_id_;
   metrics::counter& invalidations_;
-  metrics::counter* hits_ = nullptr;
-  metrics::counter* misses_ = nullptr;
+  cache::lookup_counters lookups_;
 };
 
 }  // namespace gpt_adapter::api::request_auth

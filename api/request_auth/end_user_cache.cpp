@@ -36,14 +36,10 @@ end_user_cache::end_user_cache(std::shared_ptr<postgres::pool> database,
                          .add_counter("api_end_user_cache_invalidations_total",
                                       "Cached end-user states dropped on an invalidation message "
                                       "or a (re)subscription.")
-                         .get()) {
-  auto& lookups = metrics.add_counter(
-      "api_end_user_cache_lookups_total",
-      "End-user status lookups by request authorization: hit (from memory) or miss (queried).",
-      {"result"});
-  hits_ = &lookups.labels({"hit"});
-  misses_ = &lookups.labels({"miss"});
-}
+                         .get()),
+      lookups_(metrics, "api_end_user_cache_lookups_total",
+               "End-user status lookups by request authorization: hit (from memory) or miss "
+               "(queried).") {}
 
 asio::awaitable<end_user_status> end_user_cache::status_of(std::string end_user_id) {
   // Not a uuid: it cannot name an end user, and the query's cast would fail.
@@ -53,10 +49,10 @@ asio::awaitable<end_user_status> end_user_cache::status_of(std::string end_user_
   const auto loaded_at = std::chrono::steady_clock::now();
   const auto cached = by_id_.find(end_user_id, loaded_at);
   if (cached.value) {
-    hits_->inc();
+    lookups_.hit.inc();
     co_return *cached.value;
   }
-  misses_->inc();
+  lookups_.miss.inc();
   const auto status = status_from(
       co_await database_->query("SELECT status FROM custom_gpt_end_users WHERE id = $1::uuid",
                                 postgres::param_list(end_user_id)));

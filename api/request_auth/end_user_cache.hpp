@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "common/cache/lookup_counters.hpp"
 #include "common/cache/ttl_cache.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/postgres/pool.hpp"
@@ -44,8 +45,7 @@ class end_user_cache {
   std::chrono::milliseconds ttl_;
   cache::ttl_cache<end_user_status> by_id_;
   metrics::counter& invalidations_;
-  metrics::counter* hits_ = nullptr;
-  metrics::counter* misses_ = nullptr;
+  cache::lookup_counters lookups_;
 };
 
 }  // namespace gpt_adapter::api::request_auth

@@ -24,15 +24,11 @@ verified_token_cache::verified_token_cache(const auth::key_set& keys,
                     .add_counter("api_access_token_cache_full_total",
                                  "Verified access tokens not cached because the cache held "
                                  "ACCESS_TOKEN_CACHE_ENTRIES unexpired tokens.")
-                    .get()) {
-  auto& lookups = metrics.add_counter(
-      "api_access_token_cache_lookups_total",
-      "Access-token verifications by request authorization: hit (verified before, claims from "
-      "memory) or miss (signature and claims checked).",
-      {"result"});
-  hits_ = &lookups.labels({"hit"});
-  misses_ = &lookups.labels({"miss"});
-}
+                    .get()),
+      lookups_(
+          metrics, "api_access_token_cache_lookups_total",
+          "Access-token verifications by request authorization: hit (verified before, claims from "
+          "memory) or miss (signature and claims checked).") {}
 
 auth::value_or_error<access_token_claims_ptr, auth::token_failure> verified_token_cache::verify(
     std::string_view token, std::chrono::sys_seconds now) {
@@ -46,11 +42,11 @@ auth::value_or_error<access_token_claims_ptr, auth::token_failure> verified_toke
     digest = auth::sha256_digest(token);
     cached = by_digest_.find(digest, steady_now);
     if (cached.value && !auth::has_expired(settings_, (*cached.value)->expires_at, now)) {
-      hits_->inc();
+      lookups_.hit.inc();
       return std::move(*cached.value);
     }
   }
-  misses_->inc();
+  lookups_.miss.inc();
   auto verified = auth::verify_access_token(keys_, settings_, token, now);
   if (!verified) {
     return verified.error();

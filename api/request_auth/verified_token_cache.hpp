@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/auth/access_token.hpp"
+#include "common/cache/lookup_counters.hpp"
 #include "common/cache/ttl_cache.hpp"
 #include "common/metrics/registry.hpp"
 
@@ -35,8 +36,7 @@ class verified_token_cache {
   const std::size_t max_entries_;
   cache::ttl_cache<access_token_claims_ptr> by_digest_;
   metrics::counter& not_kept_;
-  metrics::counter* hits_ = nullptr;
-  metrics::counter* misses_ = nullptr;
+  cache::lookup_counters lookups_;
 };
 
 }  // namespace gpt_adapter::api::request_auth
