@@ -11,53 +11,21 @@
 # `release` preset's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 duration=${1:-10}
-
-bin=${GPT_ADAPTER_BENCH_BUILD_DIR:-$root/build/release}
-if [ -z "${GPT_ADAPTER_BENCH_BUILD_DIR:-}" ]; then
-  cmake --preset release >/dev/null
-fi
-cmake --build "$bin" --parallel "$(nproc)" --target gpt-adapter-api gpt-adapter-admin >/dev/null
 
 # shellcheck source=scripts/lib/local-servers.sh
 . scripts/lib/local-servers.sh
+build_for_bench gpt-adapter-api gpt-adapter-admin
 start_scratch_databases "$bin"
+create_bench_application "$bin"
+api_key=$(DATABASE_URL=$owner_url "$bin/tools/gpt-adapter-admin" key create \
+  --app "$bench_client_id" --json 2>/dev/null | jq -r .api_key)
+start_api "$bin"
 
-app_json=$(DATABASE_URL=$owner_url REDIS_URL="redis://127.0.0.1:$redis_port/0" \
-  "$bin/tools/gpt-adapter-admin" app create --name bench --json 2>/dev/null)
-client_id=$(jq -r .client_id <<<"$app_json")
-client_secret=$(jq -r .client_secret <<<"$app_json")
-# The benchmark measures the cost of checking the limit, not of refusing: lift it far above what
-# wrk can send (the admin CLI caps it at 100000/min, a production-sized value).
-psql_owner "$pg_port" gpt_adapter -c \
-  "UPDATE custom_gpt_applications SET rate_limit_per_minute = 1000000000" >/dev/null
-api_key=$(DATABASE_URL=$owner_url "$bin/tools/gpt-adapter-admin" key create --app "$client_id" \
-  --json 2>/dev/null | jq -r .api_key)
-
-app_db_password=$(cat "$work/app-db-password")
-export DATABASE_URL="postgresql://gpt_adapter_app:$app_db_password@127.0.0.1:$pg_port/gpt_adapter"
-export REDIS_URL="redis://127.0.0.1:$redis_port/0"
-JWT_SECRET_KEY=$(openssl rand -hex 32)
-export JWT_SECRET_KEY
-export LOG_LEVEL=warn GPT_ADAPTER_ENV_FILE=/dev/null API_HOST=127.0.0.1
-
-api_port=$(free_port)
-export JWT_ISSUER="http://127.0.0.1:$api_port"
-API_PORT=$api_port "$bin/api/gpt-adapter-api" >"$work/api.log" 2>&1 &
-started_pids+=($!)
-wait_for "the API" curl -fso /dev/null "http://127.0.0.1:$api_port/health/ready"
-
-token=$(curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials \
-  "http://127.0.0.1:$api_port/oauth/token" | jq -r .access_token)
+token=$(client_credentials_token)
 for credential in "$token" "$api_key"; do
-  status=$(curl -so /dev/null -w '%{http_code}' -H "Authorization: Bearer $credential" \
-    "http://127.0.0.1:$api_port/api/v1/me")
-  if [ "$status" != 200 ]; then
-    echo "GET /api/v1/me answered $status; log:" >&2
-    cat "$work/api.log" >&2
-    exit 1
-  fi
+  expect_api_status 200 "GET /api/v1/me" -H "Authorization: Bearer $credential" \
+    "http://127.0.0.1:$api_port/api/v1/me"
 done
 
 # run_wrk TARGET [CREDENTIAL]: wrk's summary lines for one target after a short warm-up.

@@ -13,43 +13,15 @@
 # `release` preset's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 duration=${1:-10}
-
-bin=${GPT_ADAPTER_BENCH_BUILD_DIR:-$root/build/release}
-if [ -z "${GPT_ADAPTER_BENCH_BUILD_DIR:-}" ]; then
-  cmake --preset release >/dev/null
-fi
-cmake --build "$bin" --parallel "$(nproc)" \
-  --target gpt-adapter-api gpt-adapter-admin gpt-adapter-worker memory-bank-dev >/dev/null
 
 # shellcheck source=scripts/lib/local-servers.sh
 . scripts/lib/local-servers.sh
+build_for_bench gpt-adapter-api gpt-adapter-admin gpt-adapter-worker memory-bank-dev
 start_scratch_databases "$bin"
-
-app_json=$(DATABASE_URL=$owner_url REDIS_URL="redis://127.0.0.1:$redis_port/0" \
-  "$bin/tools/gpt-adapter-admin" app create --name bench --json 2>/dev/null)
-client_id=$(jq -r .client_id <<<"$app_json")
-client_secret=$(jq -r .client_secret <<<"$app_json")
-# Measure the cost of checking the limit, not of refusing.
-psql_owner "$pg_port" gpt_adapter -c \
-  "UPDATE custom_gpt_applications SET rate_limit_per_minute = 1000000000" >/dev/null
-
-app_db_password=$(cat "$work/app-db-password")
-export DATABASE_URL="postgresql://gpt_adapter_app:$app_db_password@127.0.0.1:$pg_port/gpt_adapter"
-export REDIS_URL="redis://127.0.0.1:$redis_port/0"
-JWT_SECRET_KEY=$(openssl rand -hex 32)
-export JWT_SECRET_KEY
-export LOG_LEVEL=warn GPT_ADAPTER_ENV_FILE=/dev/null API_HOST=127.0.0.1 WORKER_OPS_HOST=127.0.0.1
-
-api_port=$(free_port)
-export JWT_ISSUER="http://127.0.0.1:$api_port"
-API_PORT=$api_port "$bin/api/gpt-adapter-api" >"$work/api.log" 2>&1 &
-started_pids+=($!)
-wait_for "the API" curl -fso /dev/null "http://127.0.0.1:$api_port/health/ready"
-
-token=$(curl -fsS -u "$client_id:$client_secret" -d grant_type=client_credentials \
-  "http://127.0.0.1:$api_port/oauth/token" | jq -r .access_token)
+create_bench_application "$bin"
+start_api "$bin"
+token=$(client_credentials_token)
 
 # post_script BODY: a wrk script that POSTs BODY as JSON.
 post_script() {
@@ -71,13 +43,8 @@ run_wrk() {
 summary() { grep -E "Requests/sec|Latency |50%|99%|Non-2xx|Socket errors"; }
 
 create_body='{"content":"prefers green tea in the morning","categories":["preferences"]}'
-status=$(curl -so /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
-  -H "Content-Type: application/json" -d "$create_body" "http://127.0.0.1:$api_port/api/v1/memories")
-if [ "$status" != 202 ]; then
-  echo "POST /api/v1/memories answered $status; log:" >&2
-  cat "$work/api.log" >&2
-  exit 1
-fi
+expect_api_status 202 "POST /api/v1/memories" -H "Authorization: Bearer $token" \
+  -H "Content-Type: application/json" -d "$create_body" "http://127.0.0.1:$api_port/api/v1/memories"
 create=$(run_wrk /api/v1/memories "$(post_script "$create_body")")
 queued=$(redis-cli -p "$redis_port" XLEN '{gpt-adapter}:jobs')
 # One audit event per answer, appended with the job: the creates plus the token request.
@@ -87,13 +54,8 @@ audited=$(redis-cli -p "$redis_port" XLEN '{gpt-adapter}:audit')
 # dropped first, or the worker would spend the measurement on them.
 redis-cli -p "$redis_port" DEL '{gpt-adapter}:jobs' >/dev/null
 redis-cli -p "$redis_port" XGROUP CREATE '{gpt-adapter}:jobs' workers 0 MKSTREAM >/dev/null
-bank_port=$(free_port)
-"$bin/tools/memory-bank-dev/memory-bank-dev" --host 127.0.0.1 --port "$bank_port" \
-  >"$work/memory-bank.log" 2>&1 &
-started_pids+=($!)
-wait_for "the dev Memory Bank" curl -fsS "http://127.0.0.1:$bank_port/health"
-WORKER_OPS_PORT=$(free_port) MEMORY_BANK_URL="http://127.0.0.1:$bank_port" \
-  MEMORY_BANK_DIALECT=mem0-oss "$bin/worker/gpt-adapter-worker" >"$work/worker.log" 2>&1 &
+start_dev_memory_bank "$bin"
+WORKER_OPS_PORT=$(free_port) "$bin/worker/gpt-adapter-worker" >"$work/worker.log" 2>&1 &
 started_pids+=($!)
 search_body='{"query":"green tea","limit":10}'
 search_answers_200() {

@@ -3,25 +3,16 @@
 # answers 200, PostgreSQL and Redis already up; median of 5 runs) and the API's requests/s on
 # GET /health with wrk at 64 connections. Not part of the test suite.
 #   bench/startup-and-health.sh [DURATION_SECONDS]
+# GPT_ADAPTER_BENCH_BUILD_DIR names an already configured optimised build to use instead of the
+# `release` preset's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 duration=${1:-10}
-
-cmake --preset release >/dev/null
-cmake --build --preset release --parallel "$(nproc)" >/dev/null
-bin="$root/build/release"
 
 # shellcheck source=scripts/lib/local-servers.sh
 . scripts/lib/local-servers.sh
+build_for_bench gpt-adapter-api gpt-adapter-worker gpt-adapter-admin
 start_scratch_databases "$bin"
-
-app_db_password=$(cat "$work/app-db-password")
-export DATABASE_URL="postgresql://gpt_adapter_app:$app_db_password@127.0.0.1:$pg_port/gpt_adapter"
-export REDIS_URL="redis://127.0.0.1:$redis_port/0"
-JWT_SECRET_KEY=$(openssl rand -hex 32)
-export JWT_SECRET_KEY
-export LOG_LEVEL=warn GPT_ADAPTER_ENV_FILE=/dev/null API_HOST=127.0.0.1 WORKER_OPS_HOST=127.0.0.1
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
@@ -49,10 +40,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 api_ms=$(for _ in 1 2 3 4 5; do time_to_ready "$bin/api/gpt-adapter-api" API_PORT; done | median)
 worker_ms=$(for _ in 1 2 3 4 5; do time_to_ready "$bin/worker/gpt-adapter-worker" WORKER_OPS_PORT; done | median)
 
-api_port=$(free_port)
-API_PORT=$api_port "$bin/api/gpt-adapter-api" >"$work/api.log" 2>&1 &
-started_pids+=($!)
-wait_for "the API" curl -fso /dev/null "http://127.0.0.1:$api_port/health/ready"
+start_api "$bin"
 wrk -t 2 -c 64 -d 2s "http://127.0.0.1:$api_port/health" >/dev/null
 wrk_out=$(wrk -t 2 -c 64 -d "${duration}s" --latency "http://127.0.0.1:$api_port/health")
 

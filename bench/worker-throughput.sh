@@ -4,34 +4,21 @@
 # and the queue-to-done latency p50/p99 (record created_at -> completed_at). For comparison,
 # redis-benchmark's XADD rate on the same Redis. Not part of the test suite.
 #   bench/worker-throughput.sh [JOBS] [BUILD_DIR]
-# BUILD_DIR defaults to build/release (configured with the release preset if missing).
+# BUILD_DIR (or GPT_ADAPTER_BENCH_BUILD_DIR) names an already configured optimised build to use
+# instead of the `release` preset's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 jobs=${1:-20000}
-bin=${2:-"$root/build/release"}
-
-if [[ ! -f "$bin/build.ninja" ]]; then
-  cmake --preset release >/dev/null
+if [ -n "${2:-}" ]; then
+  GPT_ADAPTER_BENCH_BUILD_DIR=$2
 fi
-cmake --build "$bin" --target gpt-adapter-worker gpt-adapter-admin memory-bank-dev \
-  gpt-adapter-queue-load >/dev/null
 
 # shellcheck source=scripts/lib/local-servers.sh
 . scripts/lib/local-servers.sh
+build_for_bench gpt-adapter-worker gpt-adapter-admin memory-bank-dev gpt-adapter-queue-load
 start_scratch_databases "$bin"
-app_db_password=$(cat "$work/app-db-password")
-export DATABASE_URL="postgresql://gpt_adapter_app:$app_db_password@127.0.0.1:$pg_port/gpt_adapter"
-export REDIS_URL="redis://127.0.0.1:$redis_port/0"
-export LOG_LEVEL=warn GPT_ADAPTER_ENV_FILE=/dev/null WORKER_OPS_HOST=127.0.0.1
 export WORKER_CONCURRENCY=${WORKER_CONCURRENCY:-64}
-
-bank_port=$(free_port)
-"$bin/tools/memory-bank-dev/memory-bank-dev" --host 127.0.0.1 --port "$bank_port" \
-  --latency-ms 0 >"$work/memory-bank.log" 2>&1 &
-started_pids+=($!)
-wait_for "the dev Memory Bank" curl -fso /dev/null "http://127.0.0.1:$bank_port/_dev/stats"
-export MEMORY_BANK_URL="http://127.0.0.1:$bank_port" MEMORY_BANK_DIALECT=mem0-oss
+start_dev_memory_bank "$bin" --latency-ms 0
 
 # run_with_workers COUNT: starts COUNT workers on an empty queue, runs the load, stops them.
 run_with_workers() {

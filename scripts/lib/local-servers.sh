@@ -95,10 +95,24 @@ start_redis() {
   wait_for Redis redis-cli -p "$port" ping
 }
 
+# The benchmarks' part: an optimised build, scratch databases, and the API and the dev Memory
+# Bank started on them with a bench application's credentials.
+
+# build_for_bench TARGETS...: builds TARGETS and sets bin to the build folder: the already
+# configured optimised build GPT_ADAPTER_BENCH_BUILD_DIR names, else the `release` preset's.
+build_for_bench() {
+  bin=${GPT_ADAPTER_BENCH_BUILD_DIR:-$PWD/build/release}
+  if [ -z "${GPT_ADAPTER_BENCH_BUILD_DIR:-}" ]; then
+    cmake --preset release >/dev/null
+  fi
+  cmake --build "$bin" --parallel "$(nproc)" --target "$@" >/dev/null
+}
+
 # start_scratch_databases BIN: a private PostgreSQL and Redis on free ports in a temporary folder
 # ($work), the schema migrated with BIN's admin tool and the runtime role granted. Everything
 # started stops, and the folder goes, when the shell exits. Sets work, pg_port, redis_port and
-# owner_url. For the benchmarks.
+# owner_url, and exports what the services read: DATABASE_URL as the runtime role, REDIS_URL, a
+# fresh JWT_SECRET_KEY, warn-level logs, loopback listeners and no .env file.
 start_scratch_databases() {
   local bin=$1
   work=$(mktemp -d /tmp/gpt-adapter-bench-XXXXXX)
@@ -111,4 +125,69 @@ start_scratch_databases() {
   owner_url="postgresql://postgres@127.0.0.1:$pg_port/gpt_adapter"
   DATABASE_URL=$owner_url "$bin/tools/gpt-adapter-admin" migrate up >/dev/null
   psql_owner "$pg_port" gpt_adapter -c "GRANT gpt_adapter_runtime TO gpt_adapter_app" >/dev/null
+  local app_db_password
+  app_db_password=$(cat "$work/app-db-password")
+  export DATABASE_URL="postgresql://gpt_adapter_app:$app_db_password@127.0.0.1:$pg_port/gpt_adapter"
+  export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+  JWT_SECRET_KEY=$(openssl rand -hex 32)
+  export JWT_SECRET_KEY
+  export LOG_LEVEL=warn GPT_ADAPTER_ENV_FILE=/dev/null API_HOST=127.0.0.1 WORKER_OPS_HOST=127.0.0.1
+}
+
+# create_bench_application BIN: an application named bench, created with BIN's admin tool, its
+# rate limit lifted far above what wrk can send (the admin CLI caps it at 100000/min, a
+# production-sized value): the benchmarks measure the cost of checking the limit, not of
+# refusing. Sets bench_client_id and bench_client_secret.
+create_bench_application() {
+  local bin=$1 created
+  created=$(DATABASE_URL=$owner_url "$bin/tools/gpt-adapter-admin" app create --name bench \
+    --json 2>/dev/null)
+  bench_client_id=$(jq -r .client_id <<<"$created")
+  bench_client_secret=$(jq -r .client_secret <<<"$created")
+  psql_owner "$pg_port" gpt_adapter -c \
+    "UPDATE custom_gpt_applications SET rate_limit_per_minute = 1000000000" >/dev/null
+}
+
+# start_api BIN: BIN's API on a free port, its log in $work/api.log, once ready. Sets api_port.
+start_api() {
+  local bin=$1
+  api_port=$(free_port)
+  export JWT_ISSUER="http://127.0.0.1:$api_port"
+  API_PORT=$api_port "$bin/api/gpt-adapter-api" >"$work/api.log" 2>&1 &
+  started_pids+=($!)
+  wait_for "the API" curl -fso /dev/null "http://127.0.0.1:$api_port/health/ready"
+}
+
+# client_credentials_token: prints an access token for the bench application, from the API's
+# token endpoint.
+client_credentials_token() {
+  curl -fsS -u "$bench_client_id:$bench_client_secret" -d grant_type=client_credentials \
+    "http://127.0.0.1:$api_port/oauth/token" | jq -r .access_token
+}
+
+# expect_api_status STATUS REQUEST CURL_ARGUMENTS...: a request to the API (REQUEST names it in
+# the message) that must answer STATUS, else the API's log is printed and the script stops.
+expect_api_status() {
+  local expected=$1 request=$2 status
+  shift 2
+  status=$(curl -so /dev/null -w '%{http_code}' "$@")
+  if [ "$status" != "$expected" ]; then
+    echo "$request answered $status instead of $expected; log:" >&2
+    cat "$work/api.log" >&2
+    exit 1
+  fi
+}
+
+# start_dev_memory_bank BIN ARGUMENTS...: BIN's dev Memory Bank on a free port with ARGUMENTS,
+# its log in $work/memory-bank.log, once it answers; exports MEMORY_BANK_URL and
+# MEMORY_BANK_DIALECT for the worker.
+start_dev_memory_bank() {
+  local bin=$1 port
+  shift
+  port=$(free_port)
+  "$bin/tools/memory-bank-dev/memory-bank-dev" --host 127.0.0.1 --port "$port" "$@" \
+    >"$work/memory-bank.log" 2>&1 &
+  started_pids+=($!)
+  export MEMORY_BANK_URL="http://127.0.0.1:$port" MEMORY_BANK_DIALECT=mem0-oss
+  wait_for "the dev Memory Bank" curl -fso /dev/null "$MEMORY_BANK_URL/health"
 }
