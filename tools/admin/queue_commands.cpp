@@ -6,11 +6,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "common/queue/keys.hpp"
 #include "common/redis/client.hpp"
 #include "tools/admin/application_input.hpp"
+#include "tools/admin/json_output.hpp"
 #include "tools/admin/queue_store.hpp"
 #include "tools/admin/text_table.hpp"
 
@@ -50,10 +50,6 @@ class redis_connection {
  private:
   std::shared_ptr<redis::client> client_;
 };
-
-void print_json(std::ostream& out, const json::value& value) {
-  out << json::serialize(value) << '\n';
-}
 
 json::object to_json(const dead_letter& letter) {
   json::object fields;
