@@ -15,8 +15,13 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Prints the first free port among the arguments, else a random free one.
 # shellcheck disable=SC2120
 free_port() {
-  local port
-  for port in "$@" $(shuf -i 20000-60000 -n 50); do
+  # Random ports below the kernel's ephemeral range: one inside it may be taken by an outgoing
+  # connection between this check and the server's bind.
+  local port ephemeral_low=32768
+  if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+    read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range
+  fi
+  for port in "$@" $(shuf -i "20000-$((ephemeral_low - 1))" -n 50); do
     if ! port_in_use "$port"; then
       echo "$port"
       return
