@@ -15,6 +15,7 @@
 #include "common/queue/job.hpp"
 #include "common/queue/job_outcome.hpp"
 #include "common/queue/keys.hpp"
+#include "common/redis/stream_reply.hpp"
 #include "tests/support/admin_cli.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/io_threads.hpp"
@@ -542,6 +543,197 @@ TEST_CASE("delivery: admin dlq list, show, replay and purge", "[integration][del
   REQUIRE(purged.status == 0);
   CHECK(parsed(purged).at("purged").as_int64() == 2);
   CHECK(commands.run({"XLEN", dead}).as_integer() == 0);
+}
+
+namespace {
+
+// What a sink appends to an entry it sets aside (worker/stream_sink.cpp).
+queue::stream_fields set_aside(queue::stream_fields fields, const std::string& reason) {
+  fields.insert(
+      fields.end(),
+      {{"dead_reason", reason}, {"source_id", "1-0"}, {"failed_at", "2026-11-22T04:05:06.789Z"}});
+  return fields;
+}
+
+long long length_of(redis_commands& commands, const std::string& key) {
+  return commands.run({"XLEN", key}).as_integer();
+}
+
+queue::job_outcome orphan_outcome(const std::string& request_id) {
+  return {.request_id = request_id,
+          .application_id = app_unknown,
+          .end_user_id = "user-1",
+          .op = queue::operation::create,
+          .status = queue::job_status::succeeded,
+          .attempts = 1,
+          .processing_time = std::chrono::milliseconds(35),
+          .created_at = now_ms() - std::chrono::seconds(2),
+          .completed_at = now_ms()};
+}
+
+}  // namespace
+
+TEST_CASE("delivery: admin dlq --stream lists, replays and purges a sink's dead entries",
+          "[integration][delivery][admin]") {
+  redis_server redis;
+  redis_commands commands(redis.port());
+  const auto environment = admin_environment(redis);
+  const std::string audit_dead(audit::keys::dead_stream);
+  const std::string history_dead(queue::keys::history_dead_stream);
+  const auto event = audit_event(app_a, 1);
+  const auto refused =
+      commands.xadd(audit_dead, set_aside(audit::encode(event), "PostgreSQL refused the row"));
+  const auto bare = commands.xadd(audit_dead, {{"dead_reason", "undecodable"}});
+  const auto outcome = commands.xadd(
+      history_dead, set_aside(queue::encode_outcome(orphan_outcome("req-orphan")), "23503"));
+  const auto job_letter =
+      commands.xadd(std::string(queue::keys::dead_letter_stream), dead_letter_of(sample_job("j")));
+
+  // Each command sees its own dead stream; jobs is still the default.
+  const auto audit_list =
+      run_admin_cli({"dlq", "list", "--stream", "audit", "--json"}, environment);
+  REQUIRE(audit_list.status == 0);
+  const auto audit_letters = parsed(audit_list).as_array();
+  REQUIRE(audit_letters.size() == 2);
+  CHECK(audit_letters[0].at("id").as_string() == refused);
+  CHECK(audit_letters[0].at("fields").at("event_id").as_string() == event.event_id);
+  CHECK(audit_letters[1].at("id").as_string() == bare);
+  const auto jobs_list = parsed(run_admin_cli({"dlq", "list", "--json"}, environment)).as_array();
+  REQUIRE(jobs_list.size() == 1);
+  CHECK(jobs_list[0].at("id").as_string() == job_letter);
+  const auto history_table = run_admin_cli({"dlq", "list", "--stream", "job_history"}, environment);
+  CHECK(history_table.status == 0);
+  CHECK_THAT(history_table.out, Contains("req-orphan") && Contains(app_unknown) &&
+                                    Contains("23503") && !Contains("req-audit-1"));
+  const auto shown = parsed(
+      run_admin_cli({"dlq", "show", outcome, "--stream", "job_history", "--json"}, environment));
+  CHECK(shown.at("fields").at("request_id").as_string() == "req-orphan");
+  CHECK(run_admin_cli({"dlq", "show", outcome, "--stream", "audit"}, environment).status == 1);
+  CHECK(run_admin_cli({"dlq", "show", outcome}, environment).status == 1);
+  const auto unknown = run_admin_cli({"dlq", "list", "--stream", "history"}, environment);
+  CHECK(unknown.status == 2);
+  CHECK_THAT(unknown.err, Contains("jobs, job_history, audit"));
+
+  // Back to the audit stream exactly as the API wrote it; the entry the sink never wrote
+  // stays.
+  const auto replayed =
+      run_admin_cli({"dlq", "replay", "--stream", "audit", "--all", "--json"}, environment);
+  CHECK(replayed.status == 1);
+  const auto report = parsed(replayed).as_object();
+  REQUIRE(report.at("replayed").as_array().size() == 1);
+  const auto& done = report.at("replayed").as_array()[0].as_object();
+  CHECK(done.at("id").as_string() == refused);
+  CHECK(done.at("request_id").as_string() == event.request_id);
+  REQUIRE(report.at("failed").as_array().size() == 1);
+  CHECK(report.at("failed").as_array()[0].at("id").as_string() == bare);
+  CHECK_THAT(std::string(report.at("failed").as_array()[0].at("error").as_string()),
+             Contains("not set aside"));
+  const auto requeued = redis::parse_entries(commands.run({"XRANGE", audit_stream, "-", "+"}));
+  REQUIRE(requeued.size() == 1);
+  CHECK(requeued[0].id == done.at("stream_id").as_string());
+  CHECK(requeued[0].fields == audit::encode(event));
+  CHECK(length_of(commands, audit_dead) == 1);
+  CHECK(run_admin_cli({"dlq", "replay", refused, "--stream", "audit"}, environment).status == 1);
+
+  const auto history_replay =
+      run_admin_cli({"dlq", "replay", outcome, "--stream", "job_history"}, environment);
+  CHECK(history_replay.status == 0);
+  CHECK_THAT(history_replay.out,
+             Contains("Replayed dead letter " + outcome + " to " + history_stream));
+  CHECK(length_of(commands, history_stream) == 1);
+  CHECK(length_of(commands, history_dead) == 0);
+
+  CHECK(run_admin_cli({"dlq", "purge", bare, "--stream", "job_history"}, environment).status == 1);
+  const auto refused_purge =
+      run_admin_cli({"dlq", "purge", "--all", "--stream", "audit"}, environment);
+  CHECK(refused_purge.status == 2);
+  CHECK_THAT(refused_purge.err, Contains("dlq replay --stream audit --all"));
+  const auto purged =
+      run_admin_cli({"dlq", "purge", "--all", "--yes", "--stream", "audit", "--json"}, environment);
+  REQUIRE(purged.status == 0);
+  CHECK(parsed(purged).at("purged").as_int64() == 1);
+  CHECK(length_of(commands, audit_dead) == 0);
+  CHECK(length_of(commands, std::string(queue::keys::dead_letter_stream)) == 1);
+}
+
+TEST_CASE(
+    "delivery: sink entries PostgreSQL refused reach it once the cause is fixed and they "
+    "are replayed",
+    "[integration][delivery][admin]") {
+  delivery_fixture fixture;
+  // A schema problem: a constraint the events do not meet.
+  run_sql(fixture.database.owner_url(),
+          "ALTER TABLE custom_gpt_audit_logs ADD CONSTRAINT refuses_import "
+          "CHECK (operation_type <> 'import')");
+  auto event = audit_event(app_a, 1);
+  event.operation_type = "import";
+  fixture.commands.xadd(audit_stream, audit::encode(event));
+  fixture.commands.xadd(audit_stream, {{"not", "an event"}});
+  // An outcome for an application not (yet) in the database.
+  fixture.commands.xadd(history_stream, queue::encode_outcome(orphan_outcome("req-orphan")));
+  service_process worker(worker_binary, fixture.worker_environment(), "WORKER_OPS_PORT");
+  REQUIRE(worker.wait_healthy(15s));
+  const std::string audit_dead(audit::keys::dead_stream);
+  const std::string history_dead(queue::keys::history_dead_stream);
+  require_within(
+      worker, "2 dead audit entries", [&] { return fixture.stream_length(audit_dead) == 2; }, 20s);
+  require_within(
+      worker, "1 dead history entry", [&] { return fixture.stream_length(history_dead) == 1; },
+      20s);
+  const auto environment = admin_environment(fixture.redis);
+  const auto shown = run_admin_cli({"dlq", "list", "--stream", "audit", "--json"}, environment);
+  REQUIRE(shown.status == 0);
+  const auto letters = parsed(shown).as_array();
+  REQUIRE(letters.size() == 2);
+  CHECK_THAT(std::string(letters[0].at("fields").at("dead_reason").as_string()),
+             Contains("23514") && Contains("refuses_import"));
+  CHECK_THAT(std::string(letters[1].at("fields").at("dead_reason").as_string()),
+             Contains("undecodable"));
+
+  run_sql(fixture.database.owner_url(),
+          "ALTER TABLE custom_gpt_audit_logs DROP CONSTRAINT refuses_import");
+  run_sql(fixture.database.owner_url(),
+          std::string("INSERT INTO custom_gpt_applications (id, name, client_id, "
+                      "client_secret_hash) VALUES ('") +
+              app_unknown + "', 'C', 'client-c', 'x')");
+  const auto replayed =
+      run_admin_cli({"dlq", "replay", "--stream", "audit", "--all", "--json"}, environment);
+  CHECK(replayed.status == 1);
+  const auto report = parsed(replayed).as_object();
+  CHECK(report.at("replayed").as_array().size() == 1);
+  REQUIRE(report.at("failed").as_array().size() == 1);
+  CHECK(report.at("failed").as_array()[0].at("id") == letters[1].at("id"));
+  CHECK_THAT(std::string(report.at("failed").as_array()[0].at("error").as_string()),
+             Contains("cannot decode"));
+  CHECK(run_admin_cli({"dlq", "replay", "--stream", "job_history", "--all"}, environment).status ==
+        0);
+
+  require_within(
+      worker, "the replayed audit row",
+      [&] {
+        return fixture.count("SELECT count(*) FROM custom_gpt_audit_logs WHERE id = '" +
+                             event.event_id + "' AND operation_type = 'import'") == 1;
+      },
+      20s);
+  require_within(
+      worker, "the replayed history row",
+      [&] {
+        return fixture.count(
+                   "SELECT count(*) FROM custom_gpt_jobs WHERE request_id = 'req-orphan'") == 1;
+      },
+      20s);
+  require_within(
+      worker, "the emptied sink streams",
+      [&] {
+        return fixture.stream_length(audit_stream) == 0 &&
+               fixture.stream_length(history_stream) == 0;
+      },
+      10s);
+  // Written, not set aside again: only the entry no sink can decode is left.
+  CHECK(fixture.stream_length(audit_dead) == 1);
+  CHECK(fixture.stream_length(history_dead) == 0);
+  CHECK(metric(worker, "stream_sink_entries_rejected_total", "audit") == 2);
+  stop_worker(worker);
 }
 
 // A measurement, not run by default: ./integration_tests "[bench]" -s

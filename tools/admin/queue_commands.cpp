@@ -148,9 +148,38 @@ asio::awaitable<void> stats(admin_session& session, bool as_json) {
 
 // --- dlq list and show -----------------------------------------------------------------------
 
-asio::awaitable<void> list(admin_session& session, std::size_t limit, bool as_json) {
+bool is_jobs(watched_stream stream) {
+  return stream.key == jobs_stream.key;
+}
+
+std::vector<std::string> list_row(watched_stream stream, const dead_letter& letter) {
+  if (is_jobs(stream)) {
+    return {letter.id,
+            letter.field("request_id").value_or("?"),
+            letter.field("op").value_or("?"),
+            letter.field("app").value_or("?"),
+            letter.field("dead_reason").value_or("?"),
+            letter.field("attempts").value_or("?"),
+            letter.field("failed_at").value_or("?"),
+            shortened(letter.field("last_error").value_or(""), shown_error_length)};
+  }
+  return {letter.id, letter.field("request_id").value_or("?"),
+          letter.field("application_id").value_or("?"), letter.field("failed_at").value_or("?"),
+          shortened(letter.field("dead_reason").value_or(""), shown_error_length)};
+}
+
+std::vector<std::string> list_header(watched_stream stream) {
+  if (is_jobs(stream)) {
+    return {"ID",     "REQUEST_ID", "OPERATION", "APPLICATION",
+            "REASON", "ATTEMPTS",   "FAILED_AT", "LAST_ERROR"};
+  }
+  return {"ID", "REQUEST_ID", "APPLICATION", "FAILED_AT", "REASON"};
+}
+
+asio::awaitable<void> list(admin_session& session, watched_stream stream, std::size_t limit,
+                           bool as_json) {
   const redis_connection redis(session, co_await asio::this_coro::executor);
-  const auto letters = co_await list_dead_letters(*redis, limit);
+  const auto letters = co_await list_dead_letters(*redis, stream, limit);
   if (as_json) {
     json::array array;
     for (const auto& letter : letters) {
@@ -165,26 +194,22 @@ asio::awaitable<void> list(admin_session& session, std::size_t limit, bool as_js
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& letter : letters) {
-    rows.push_back({letter.id, letter.field("request_id").value_or("?"),
-                    letter.field("op").value_or("?"), letter.field("app").value_or("?"),
-                    letter.field("dead_reason").value_or("?"),
-                    letter.field("attempts").value_or("?"), letter.field("failed_at").value_or("?"),
-                    shortened(letter.field("last_error").value_or(""), shown_error_length)});
+    rows.push_back(list_row(stream, letter));
   }
-  session.out << render_table({"ID", "REQUEST_ID", "OPERATION", "APPLICATION", "REASON", "ATTEMPTS",
-                               "FAILED_AT", "LAST_ERROR"},
-                              rows);
+  session.out << render_table(list_header(stream), rows);
 }
 
-command_failure no_dead_letter(const std::string& id) {
-  return command_failure("no dead letter has the id '" + id + "'");
+command_failure no_dead_letter(watched_stream stream, const std::string& id) {
+  return command_failure("no dead letter has the id '" + id + "' in " +
+                         std::string(stream.dead_key));
 }
 
-asio::awaitable<void> show(admin_session& session, std::string id, bool as_json) {
+asio::awaitable<void> show(admin_session& session, watched_stream stream, std::string id,
+                           bool as_json) {
   const redis_connection redis(session, co_await asio::this_coro::executor);
-  const auto letter = co_await find_dead_letter(*redis, id);
+  const auto letter = co_await find_dead_letter(*redis, stream, id);
   if (!letter) {
-    throw no_dead_letter(id);
+    throw no_dead_letter(stream, id);
   }
   if (as_json) {
     print_json(session.out, to_json(*letter));
@@ -207,7 +232,9 @@ struct replay_report {
   json::array failed;
 };
 
-asio::awaitable<void> replay_one(redis::client& redis, const dead_letter& letter,
+constexpr std::string_view gone_meanwhile = "replayed or purged by someone else meanwhile";
+
+asio::awaitable<void> replay_job(redis::client& redis, const dead_letter& letter,
                                  std::chrono::seconds record_ttl, replay_report& report) {
   auto job = replayed_job(letter, now_ms());
   if (!job) {
@@ -216,31 +243,70 @@ asio::awaitable<void> replay_one(redis::client& redis, const dead_letter& letter
   }
   const auto stream_id = co_await replay_dead_letter(redis, letter, *job, record_ttl);
   if (!stream_id) {
-    report.failed.push_back(
-        json::object{{"id", letter.id}, {"error", "replayed or purged by someone else meanwhile"}});
+    report.failed.push_back(json::object{{"id", letter.id}, {"error", gone_meanwhile}});
     co_return;
   }
   report.replayed.push_back(
       json::object{{"id", letter.id}, {"request_id", job->request_id}, {"stream_id", *stream_id}});
 }
 
-asio::awaitable<void> replay(admin_session& session, std::optional<std::string> id, bool as_json) {
+// Back into the stream its sink reads, which writes it to PostgreSQL again.
+asio::awaitable<void> replay_sink_entry(redis::client& redis, watched_stream stream,
+                                        const dead_letter& letter, replay_report& report) {
+  auto fields = replayed_sink_entry(stream, letter);
+  if (!fields) {
+    report.failed.push_back(json::object{{"id", letter.id}, {"error", fields.error()}});
+    co_return;
+  }
+  const auto stream_id =
+      co_await replay_sink_entry(redis, stream, letter.id, std::move(fields).value());
+  if (!stream_id) {
+    report.failed.push_back(json::object{{"id", letter.id}, {"error", gone_meanwhile}});
+    co_return;
+  }
+  report.replayed.push_back(json::object{{"id", letter.id},
+                                         {"request_id", text_or_null(letter.field("request_id"))},
+                                         {"stream_id", *stream_id}});
+}
+
+asio::awaitable<void> replay_one(redis::client& redis, watched_stream stream,
+                                 const dead_letter& letter, std::chrono::seconds record_ttl,
+                                 replay_report& report) {
+  if (is_jobs(stream)) {
+    co_await replay_job(redis, letter, record_ttl, report);
+  } else {
+    co_await replay_sink_entry(redis, stream, letter, report);
+  }
+}
+
+void print_replayed(std::ostream& out, watched_stream stream, const json::object& done) {
+  out << "Replayed dead letter " << done.at("id").as_string().c_str();
+  if (is_jobs(stream)) {
+    out << " as job " << done.at("request_id").as_string().c_str();
+  } else {
+    out << " to " << stream.key;
+  }
+  out << " (stream id " << done.at("stream_id").as_string().c_str() << ").\n";
+}
+
+asio::awaitable<void> replay(admin_session& session, watched_stream stream,
+                             std::optional<std::string> id, bool as_json) {
   const redis_connection redis(session, co_await asio::this_coro::executor);
   replay_report report;
   if (id) {
-    const auto letter = co_await find_dead_letter(*redis, *id);
+    const auto letter = co_await find_dead_letter(*redis, stream, *id);
     if (!letter) {
-      throw no_dead_letter(*id);
+      throw no_dead_letter(stream, *id);
     }
-    co_await replay_one(*redis, *letter, session.job_record_ttl, report);
+    co_await replay_one(*redis, stream, *letter, session.job_record_ttl, report);
   } else {
     // Replayed letters leave the stream; those that cannot be replayed stay, so the scan goes
     // on after the last one seen rather than from the start.
     std::optional<std::string> after;
     for (;;) {
-      const auto page = co_await list_dead_letters(*redis, replay_page, after);
+      const auto page = co_await list_dead_letters(*redis, stream, replay_page, after);
       for (const auto& letter : page) {
-        co_await replay_one(*redis, letter, session.job_record_ttl, report);
+        co_await replay_one(*redis, stream, letter, session.job_record_ttl, report);
       }
       if (page.size() < replay_page) {
         break;
@@ -253,10 +319,7 @@ asio::awaitable<void> replay(admin_session& session, std::optional<std::string> 
     print_json(session.out, json::object{{"replayed", report.replayed}, {"failed", report.failed}});
   } else {
     for (const auto& done : report.replayed) {
-      const auto& object = done.as_object();
-      session.out << "Replayed dead letter " << object.at("id").as_string().c_str() << " as job "
-                  << object.at("request_id").as_string().c_str() << " (stream id "
-                  << object.at("stream_id").as_string().c_str() << ").\n";
+      print_replayed(session.out, stream, done.as_object());
     }
     if (report.replayed.empty() && failures == 0) {
       session.out << "No dead letters.\n";
@@ -274,16 +337,17 @@ asio::awaitable<void> replay(admin_session& session, std::optional<std::string> 
 
 // --- dlq purge -------------------------------------------------------------------------------
 
-asio::awaitable<void> purge(admin_session& session, std::optional<std::string> id, bool as_json) {
+asio::awaitable<void> purge(admin_session& session, watched_stream stream,
+                            std::optional<std::string> id, bool as_json) {
   const redis_connection redis(session, co_await asio::this_coro::executor);
   long long purged = 0;
   if (id) {
-    if (!co_await purge_dead_letter(*redis, *id)) {
-      throw no_dead_letter(*id);
+    if (!co_await purge_dead_letter(*redis, stream, *id)) {
+      throw no_dead_letter(stream, *id);
     }
     purged = 1;
   } else {
-    purged = co_await purge_all_dead_letters(*redis);
+    purged = co_await purge_all_dead_letters(*redis, stream);
   }
   if (as_json) {
     print_json(session.out, json::object{{"purged", purged}});
@@ -314,6 +378,36 @@ std::size_t parse_limit(std::string_view text) {
   return limit;
 }
 
+// --stream, jobs when absent.
+watched_stream stream_of(const parsed_arguments& arguments) {
+  const auto name = arguments.value("stream");
+  if (!name) {
+    return jobs_stream;
+  }
+  const auto stream = watched_stream_named(*name);
+  if (!stream) {
+    std::vector<std::string> names;
+    for (const auto& known : watched_streams) {
+      names.emplace_back(known.name);
+    }
+    throw invalid_input("--stream must be one of: " + joined(names, ", "));
+  }
+  return *stream;
+}
+
+option_spec stream_option() {
+  std::vector<std::string> choices;
+  for (const auto& stream : watched_streams) {
+    choices.push_back(std::string(stream.name) + " (" + std::string(stream.dead_key) +
+                      (is_jobs(stream) ? ", the default)" : ")"));
+  }
+  return {.name = "stream",
+          .value_name = "NAME",
+          .description = "Which dead stream: " + joined(choices, ", ") +
+                         ". The job_history and audit ones hold what the worker's sinks could "
+                         "not write to PostgreSQL, with the reason."};
+}
+
 const positional_spec optional_id{.name = "ID",
                                   .description = "The dead letter's stream id (see 'dlq list').",
                                   .required = false};
@@ -338,14 +432,17 @@ admin_command_group queue_commands() {
 }
 
 admin_command_group dead_letter_commands() {
+  const auto stream = stream_option();
   return {
       .name = "dlq",
       .summary = "Inspect, replay or purge dead-lettered jobs (" +
-                 std::string(queue::keys::dead_letter_stream) + ").",
+                 std::string(queue::keys::dead_letter_stream) +
+                 ") and, with --stream, what the job-history and audit sinks set aside.",
       .commands = {
           {.spec = {.name = "list",
                     .summary = "List dead letters, oldest first.",
-                    .options = {{.name = "limit",
+                    .options = {stream,
+                                {.name = "limit",
                                  .value_name = "N",
                                  .description = "At most N, 1 to 10000. Default: 100."},
                                 json_option}},
@@ -354,46 +451,54 @@ admin_command_group dead_letter_commands() {
              if (const auto text = arguments.value("limit")) {
                limit = parse_limit(*text);
              }
-             return [limit, as_json = arguments.has("json")](admin_session& session) {
-               return list(session, limit, as_json);
-             };
+             return [stream = stream_of(arguments), limit, as_json = arguments.has("json")](
+                        admin_session& session) { return list(session, stream, limit, as_json); };
            }},
           {.spec = {.name = "show",
                     .summary = "Show every field of one dead letter.",
                     .positionals = {{.name = "ID",
                                      .description =
                                          "The dead letter's stream id (see 'dlq list')."}},
-                    .options = {json_option}},
+                    .options = {stream, json_option}},
            .prepare = [](const parsed_arguments& arguments) -> command_action {
-             return [id = *arguments.positional(0), as_json = arguments.has("json")](
-                        admin_session& session) { return show(session, id, as_json); };
+             return [stream = stream_of(arguments), id = *arguments.positional(0),
+                     as_json = arguments.has("json")](admin_session& session) {
+               return show(session, stream, id, as_json);
+             };
            }},
           {.spec = {.name = "replay",
-                    .summary = "Queue dead jobs again with attempt 1 and a fresh deadline; each "
-                               "one atomically leaves the dead-letter stream and its record "
-                               "says queued.",
+                    .summary = "Queue dead jobs again with attempt 1 and a fresh deadline, their "
+                               "records saying queued; with --stream job_history or audit, add "
+                               "the entries as they were back to the stream the sink reads, so "
+                               "it writes them to PostgreSQL again (fix what refused them "
+                               "first). Each one leaves its dead stream atomically.",
                     .positionals = {optional_id},
-                    .options = {all_option, json_option}},
+                    .options = {stream, all_option, json_option}},
            .prepare = [](const parsed_arguments& arguments) -> command_action {
-             return [id = target_of(arguments), as_json = arguments.has("json")](
-                        admin_session& session) { return replay(session, id, as_json); };
+             return [stream = stream_of(arguments), id = target_of(arguments),
+                     as_json = arguments.has("json")](admin_session& session) {
+               return replay(session, stream, id, as_json);
+             };
            }},
           {.spec = {.name = "purge",
                     .summary = "Delete dead letters for good.",
                     .positionals = {optional_id},
-                    .options = {all_option,
+                    .options = {stream,
+                                all_option,
                                 {.name = "yes", .description = "Confirm --all."},
                                 json_option}},
            .prepare = [](const parsed_arguments& arguments) -> command_action {
+             const auto stream = stream_of(arguments);
              auto id = target_of(arguments);
              if (!id && !arguments.has("yes")) {
                throw invalid_input(
-                   "refusing to purge every dead letter without --yes: the jobs are lost for "
-                   "good (replay them with 'dlq replay --all' instead)");
+                   "refusing to purge every dead letter without --yes: they are lost for good "
+                   "(replay them with 'dlq replay" +
+                   (is_jobs(stream) ? std::string() : " --stream " + std::string(stream.name)) +
+                   " --all' instead)");
              }
-             return [id = std::move(id), as_json = arguments.has("json")](admin_session& session) {
-               return purge(session, id, as_json);
-             };
+             return [stream, id = std::move(id), as_json = arguments.has("json")](
+                        admin_session& session) { return purge(session, stream, id, as_json); };
            }}}};
 }
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "common/audit/keys.hpp"
-#include "common/queue/keys.hpp"
+#include "common/audit/event.hpp"
+#include "common/queue/job_outcome.hpp"
 #include "common/queue/timestamp.hpp"
 
 namespace gpt_adapter::admin {
@@ -37,27 +37,23 @@ redis.call('XDEL', KEYS[1], ARGV[1])
 return id
 )lua"};
 
+// KEYS: dead stream, the stream its sink reads.
+// ARGV: dead entry id, then the fields to add.
+const redis::script replay_sink_script{R"lua(
+if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then
+  return false
+end
+local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+redis.call('XDEL', KEYS[1], ARGV[1])
+return id
+)lua"};
+
 // Counted and deleted in one step, so a letter arriving meanwhile is not lost uncounted.
 const redis::script purge_all_script{R"lua(
 local count = redis.call('XLEN', KEYS[1])
 redis.call('DEL', KEYS[1])
 return count
 )lua"};
-
-struct watched_stream {
-  std::string_view name;
-  std::string_view key;
-  std::string_view group;
-  std::string_view dead_key;
-};
-
-const watched_stream watched_streams[] = {
-    {"jobs", queue::keys::jobs_stream, queue::keys::consumer_group,
-     queue::keys::dead_letter_stream},
-    {"job_history", queue::keys::history_stream, queue::keys::history_group,
-     queue::keys::history_dead_stream},
-    {"audit", audit::keys::stream, audit::keys::consumer_group, audit::keys::dead_stream},
-};
 
 const redis::info_value* find_info(
     const std::vector<std::pair<std::string, redis::info_value>>& values, std::string_view name) {
@@ -115,7 +111,31 @@ asio::awaitable<stream_stats> read_stream_stats(redis::client& redis, watched_st
   co_return stats;
 }
 
+// Why the sink of `stream` (audit or job_history) could not decode the fields, or nullopt when it
+// can.
+std::optional<std::string> sink_decode_failure(watched_stream stream,
+                                               const redis::field_list& fields) {
+  const auto failure = [](const queue::decode_error& error) {
+    return std::optional<std::string>(error.field + ": " + error.message);
+  };
+  if (stream.key == audit::keys::stream) {
+    const auto event = audit::decode(fields);
+    return event ? std::nullopt : failure(event.error());
+  }
+  const auto outcome = queue::decode_outcome(fields);
+  return outcome ? std::nullopt : failure(outcome.error());
+}
+
 }  // namespace
+
+std::optional<watched_stream> watched_stream_named(std::string_view name) {
+  for (const auto& stream : watched_streams) {
+    if (stream.name == name) {
+      return stream;
+    }
+  }
+  return std::nullopt;
+}
 
 asio::awaitable<queue_stats> read_queue_stats(redis::client& redis) {
   queue_stats stats;
@@ -135,12 +155,14 @@ std::optional<std::string> dead_letter::field(std::string_view name) const {
   return std::nullopt;
 }
 
-asio::awaitable<std::vector<dead_letter>> list_dead_letters(redis::client& redis, std::size_t limit,
+asio::awaitable<std::vector<dead_letter>> list_dead_letters(redis::client& redis,
+                                                            watched_stream stream,
+                                                            std::size_t limit,
                                                             std::optional<std::string> after) {
   // "(id" is an exclusive start (Redis 6.2+).
   const auto start = after ? "(" + *after : std::string("-");
   const auto entries = redis::parse_entries(co_await redis.command(
-      "XRANGE", queue::keys::dead_letter_stream, start, "+", "COUNT", std::to_string(limit)));
+      "XRANGE", stream.dead_key, start, "+", "COUNT", std::to_string(limit)));
   std::vector<dead_letter> letters;
   for (const auto& entry : entries) {
     letters.push_back({entry.id, entry.fields});
@@ -148,12 +170,14 @@ asio::awaitable<std::vector<dead_letter>> list_dead_letters(redis::client& redis
   co_return letters;
 }
 
-asio::awaitable<std::optional<dead_letter>> find_dead_letter(redis::client& redis, std::string id) {
+asio::awaitable<std::optional<dead_letter>> find_dead_letter(redis::client& redis,
+                                                             watched_stream stream,
+                                                             std::string id) {
   if (!redis::stream_id_milliseconds(id)) {
     co_return std::nullopt;
   }
-  const auto entries = redis::parse_entries(
-      co_await redis.command("XRANGE", queue::keys::dead_letter_stream, id, id));
+  const auto entries =
+      redis::parse_entries(co_await redis.command("XRANGE", stream.dead_key, id, id));
   if (entries.empty()) {
     co_return std::nullopt;
   }
@@ -210,15 +234,56 @@ asio::awaitable<std::optional<std::string>> replay_dead_letter(redis::client& re
   co_return answer.as_string();
 }
 
-asio::awaitable<bool> purge_dead_letter(redis::client& redis, std::string id) {
+auth::value_or_error<redis::field_list, std::string> replayed_sink_entry(watched_stream stream,
+                                                                         const dead_letter& entry) {
+  if (stream.key == jobs_stream.key) {
+    return std::string("no sink reads the jobs stream: its dead letters are replayed as jobs");
+  }
+  constexpr auto appended = std::size(sink_dead_entry_fields);
+  const auto& fields = entry.fields;
+  const auto set_aside_by_sink =
+      fields.size() >= appended &&
+      std::equal(std::begin(sink_dead_entry_fields), std::end(sink_dead_entry_fields),
+                 fields.end() - appended, fields.end(),
+                 [](std::string_view name, const auto& field) { return field.first == name; });
+  if (!set_aside_by_sink) {
+    return "not set aside by the " + std::string(stream.name) +
+           " sink: it does not end with dead_reason, source_id and failed_at";
+  }
+  redis::field_list original(fields.begin(), fields.end() - appended);
+  if (const auto failure = sink_decode_failure(stream, original)) {
+    return "the " + std::string(stream.name) + " sink cannot decode it: " + *failure;
+  }
+  return original;
+}
+
+asio::awaitable<std::optional<std::string>> replay_sink_entry(redis::client& redis,
+                                                              watched_stream stream, std::string id,
+                                                              redis::field_list fields) {
+  std::vector<std::string> script_keys{std::string(stream.dead_key), std::string(stream.key)};
+  std::vector<std::string> args{std::move(id)};
+  for (auto& [name, value] : fields) {
+    args.push_back(std::move(name));
+    args.push_back(std::move(value));
+  }
+  const auto answer =
+      co_await redis.eval(replay_sink_script, std::move(script_keys), std::move(args));
+  if (answer.is_nil()) {
+    co_return std::nullopt;
+  }
+  co_return answer.as_string();
+}
+
+asio::awaitable<bool> purge_dead_letter(redis::client& redis, watched_stream stream,
+                                        std::string id) {
   if (!redis::stream_id_milliseconds(id)) {
     co_return false;
   }
-  co_return (co_await redis.command("XDEL", queue::keys::dead_letter_stream, id)).as_integer() > 0;
+  co_return (co_await redis.command("XDEL", stream.dead_key, id)).as_integer() > 0;
 }
 
-asio::awaitable<long long> purge_all_dead_letters(redis::client& redis) {
-  std::vector<std::string> script_keys{std::string(queue::keys::dead_letter_stream)};
+asio::awaitable<long long> purge_all_dead_letters(redis::client& redis, watched_stream stream) {
+  std::vector<std::string> script_keys{std::string(stream.dead_key)};
   std::vector<std::string> no_args;
   const auto answer =
       co_await redis.eval(purge_all_script, std::move(script_keys), std::move(no_args));

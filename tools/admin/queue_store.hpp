@@ -4,18 +4,42 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "common/audit/keys.hpp"
 #include "common/auth/value_or_error.hpp"
 #include "common/queue/job.hpp"
+#include "common/queue/keys.hpp"
 #include "common/redis/client.hpp"
 #include "common/redis/stream_reply.hpp"
 
 // What the `queue` and `dlq` commands read and change in Redis: the job pipeline's streams,
-// the delayed set and the dead-letter stream.
+// the delayed set and the dead streams.
 namespace gpt_adapter::admin {
+
+// A stream of the job pipeline, its consumer group, and the dead stream where its consumers set
+// aside what they can never handle: the jobs' dead letters, the sinks' rejected entries.
+struct watched_stream {
+  std::string_view name;  // as `queue stats` shows it and `dlq --stream` takes it
+  std::string_view key;
+  std::string_view group;
+  std::string_view dead_key;
+};
+
+inline constexpr watched_stream jobs_stream{
+    "jobs", queue::keys::jobs_stream, queue::keys::consumer_group, queue::keys::dead_letter_stream};
+inline constexpr watched_stream watched_streams[] = {
+    jobs_stream,
+    {"job_history", queue::keys::history_stream, queue::keys::history_group,
+     queue::keys::history_dead_stream},
+    {"audit", audit::keys::stream, audit::keys::consumer_group, audit::keys::dead_stream},
+};
+
+// The watched stream of that name, or nullopt.
+std::optional<watched_stream> watched_stream_named(std::string_view name);
 
 struct consumer_stats {
   std::string name;
@@ -51,6 +75,9 @@ boost::asio::awaitable<queue_stats> read_queue_stats(redis::client& redis);
 // Every dead letter carries the job's own fields plus these, set when it died.
 inline constexpr std::string_view dead_letter_fields[] = {
     "dead_reason", "last_error", "memory_bank_status", "attempts", "failed_at", "source_id"};
+// What a sink appends, in this order, to an entry it sets aside (worker/stream_sink.cpp).
+inline constexpr std::string_view sink_dead_entry_fields[] = {"dead_reason", "source_id",
+                                                              "failed_at"};
 
 struct dead_letter {
   std::string id;
@@ -60,10 +87,13 @@ struct dead_letter {
   std::optional<std::string> field(std::string_view name) const;
 };
 
-// Oldest first, at most `limit`, starting after `after` when given.
+// The entries of `stream`'s dead stream, oldest first, at most `limit`, starting after `after`
+// when given.
 boost::asio::awaitable<std::vector<dead_letter>> list_dead_letters(
-    redis::client& redis, std::size_t limit, std::optional<std::string> after = std::nullopt);
+    redis::client& redis, watched_stream stream, std::size_t limit,
+    std::optional<std::string> after = std::nullopt);
 boost::asio::awaitable<std::optional<dead_letter>> find_dead_letter(redis::client& redis,
+                                                                    watched_stream stream,
                                                                     std::string id);
 
 // The job a dead letter is replayed as: its own fields (without the dead-letter ones), attempt
@@ -79,9 +109,25 @@ boost::asio::awaitable<std::optional<std::string>> replay_dead_letter(
     redis::client& redis, const dead_letter& letter, const queue::job& job,
     std::chrono::seconds record_ttl);
 
+// The fields a sink's dead entry had in `stream` (the sink's source), without those the sink
+// appended. The error says why it is not replayed: the sink did not set it aside, or the sink
+// cannot decode it, so it would only be set aside again.
+auth::value_or_error<redis::field_list, std::string> replayed_sink_entry(watched_stream stream,
+                                                                         const dead_letter& entry);
+
+// Atomically (one Lua script): adds the fields to `stream` as a new entry, which its sink reads
+// and writes again, and deletes the dead entry. Returns the new stream id, or nullopt if the
+// dead entry no longer exists (replayed or purged meanwhile).
+boost::asio::awaitable<std::optional<std::string>> replay_sink_entry(redis::client& redis,
+                                                                     watched_stream stream,
+                                                                     std::string id,
+                                                                     redis::field_list fields);
+
 // Whether the entry existed.
-boost::asio::awaitable<bool> purge_dead_letter(redis::client& redis, std::string id);
+boost::asio::awaitable<bool> purge_dead_letter(redis::client& redis, watched_stream stream,
+                                               std::string id);
 // How many were deleted.
-boost::asio::awaitable<long long> purge_all_dead_letters(redis::client& redis);
+boost::asio::awaitable<long long> purge_all_dead_letters(redis::client& redis,
+                                                         watched_stream stream);
 
 }  // namespace gpt_adapter::admin
