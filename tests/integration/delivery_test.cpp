@@ -584,10 +584,22 @@ TEST_CASE("delivery: admin dlq --stream lists, replays and purges a sink's dead 
   const auto refused =
       commands.xadd(audit_dead, set_aside(audit::encode(event), "PostgreSQL refused the row"));
   const auto bare = commands.xadd(audit_dead, {{"dead_reason", "undecodable"}});
-  const auto outcome = commands.xadd(
-      history_dead, set_aside(queue::encode_outcome(orphan_outcome("req-orphan")), "23503"));
+  // Stream ids are per stream: entries added in the same millisecond to two streams share one.
+  // These two get small ids of their own, so no id is in two of the dead streams.
+  const auto add_at = [&](const std::string& key, const std::string& id,
+                          const queue::stream_fields& fields) {
+    std::vector<std::string> command{"XADD", key, id};
+    for (const auto& [name, value] : fields) {
+      command.push_back(name);
+      command.push_back(value);
+    }
+    commands.run(command).throw_if_error();
+    return id;
+  };
+  const auto outcome = add_at(
+      history_dead, "2-0", set_aside(queue::encode_outcome(orphan_outcome("req-orphan")), "23503"));
   const auto job_letter =
-      commands.xadd(std::string(queue::keys::dead_letter_stream), dead_letter_of(sample_job("j")));
+      add_at(std::string(queue::keys::dead_letter_stream), "1-0", dead_letter_of(sample_job("j")));
 
   // Each command sees its own dead stream; jobs is still the default.
   const auto audit_list =
