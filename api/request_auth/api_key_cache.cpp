@@ -34,7 +34,6 @@ asio::awaitable<api_key_ptr> api_key_cache::find(std::string_view presented_key)
       "RETURNING id::text, application_id::text, array_to_string(scopes, ' ')",
       postgres::param_list(hash));
   if (rows.rows() == 0) {
-    by_hash_.erase(hash);
     co_return nullptr;
   }
   auto key = std::make_shared<api_key_record>(
