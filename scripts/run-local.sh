@@ -3,19 +3,24 @@
 # and Redis (state under .local/stack, git-ignored), applies migrations, starts the API and the
 # worker, registers a demo application and prints how to call it. Ctrl-C stops everything.
 # With --https the API serves TLS with a self-signed certificate made for 127.0.0.1/localhost.
+# The Memory Bank is tools/memory-bank-dev speaking the mem0 open-source server's contract, or
+# with --platform the mem0 Platform's (adds processed in the background, v3 filters, Token auth).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 https=false
-case "${1:-}" in
-  --https) https=true ;;
-  "") ;;
-  *)
-    echo "usage: scripts/run-local.sh [--https]" >&2
-    exit 2
-    ;;
-esac
+dialect=mem0-oss
+for argument in "$@"; do
+  case "$argument" in
+    --https) https=true ;;
+    --platform) dialect=mem0-platform ;;
+    *)
+      echo "usage: scripts/run-local.sh [--https] [--platform]" >&2
+      exit 2
+      ;;
+  esac
+done
 
 bash scripts/install-deps.sh
 cmake --preset release >/dev/null
@@ -80,13 +85,20 @@ if $https; then
 fi
 export PUBLIC_BASE_URL="$scheme://127.0.0.1:$API_PORT"
 
-# The Memory Bank: the dev server (mem0-oss shape), memories kept in the local state folder.
+# The Memory Bank: the dev server in the chosen dialect, with an API key as the real services
+# require, memories kept in the local state folder.
+if [ ! -f "$state/memory-bank-key" ]; then
+  openssl rand -hex 24 >"$state/memory-bank-key"
+fi
+export MEMORY_BANK_API_KEY
+MEMORY_BANK_API_KEY=$(cat "$state/memory-bank-key")
 memory_bank_port=$(free_port 8765)
-"$bin/tools/memory-bank-dev/memory-bank-dev" --host 127.0.0.1 --port "$memory_bank_port" \
-  --data-file "$state/memory-bank.jsonl" >"$state/logs/memory-bank.log" 2>&1 &
+"$bin/tools/memory-bank-dev/memory-bank-dev" --dialect "$dialect" --host 127.0.0.1 \
+  --port "$memory_bank_port" --api-key "$MEMORY_BANK_API_KEY" \
+  --data-file "$state/memory-bank-$dialect.jsonl" >"$state/logs/memory-bank.log" 2>&1 &
 started_pids+=($!)
-export MEMORY_BANK_URL="http://127.0.0.1:$memory_bank_port" MEMORY_BANK_DIALECT=mem0-oss
-wait_for "the dev Memory Bank" curl -fsS "$MEMORY_BANK_URL/health"
+export MEMORY_BANK_API_URL="http://127.0.0.1:$memory_bank_port" MEMORY_BANK_DIALECT=$dialect
+wait_for "the dev Memory Bank" curl -fsS "$MEMORY_BANK_API_URL/health"
 
 "$bin/api/gpt-adapter-api" >"$state/logs/api.log" 2>&1 &
 started_pids+=($!)
@@ -122,7 +134,7 @@ cat <<MSG
 
   API         $base          (logs: $state/logs/api.log)
   Worker ops  http://127.0.0.1:$WORKER_OPS_PORT   (logs: $state/logs/worker.log)
-  Memory Bank $MEMORY_BANK_URL   (dev server; faults: POST /_dev/faults, counts: GET /_dev/stats)
+  Memory Bank $MEMORY_BANK_API_URL   ($dialect dev server; faults: POST /_dev/faults, counts: GET /_dev/stats)
   PostgreSQL  $owner_url
   Redis       $REDIS_URL
 

@@ -14,15 +14,25 @@ std::string_view to_string(job_decision::action what) {
       return "retry";
     case job_decision::action::delay:
       return "delayed";
+    case job_decision::action::await_event:
+      return "awaiting_event";
     case job_decision::action::dead_letter:
       return "dead";
   }
   return "unknown";
 }
 
+std::chrono::milliseconds event_poll_delay(const event_polling& polling, int polls) {
+  auto delay = polling.first;
+  for (int poll = 0; poll < polls && delay < polling.longest; ++poll) {
+    delay *= 2;
+  }
+  return std::min(delay, polling.longest);
+}
+
 job_decision decide(const queue::job& value, const memory_bank::call_result& result,
                     const queue::retry_policy& policy, queue::time_point now,
-                    std::chrono::milliseconds minimum_delay) {
+                    std::chrono::milliseconds minimum_delay, const event_polling& polling) {
   using kind = memory_bank::call_result::kind;
   job_decision decision;
   switch (result.outcome) {
@@ -48,6 +58,20 @@ job_decision decide(const queue::job& value, const memory_bank::call_result& res
       decision.delay = delay;
       return decision;
     }
+    case kind::in_progress: {
+      const auto delay = event_poll_delay(polling, value.event_polls);
+      if (now + delay > value.deadline) {
+        decision.what = job_decision::action::dead_letter;
+        decision.reason = queue::dead_letter_reason::past_deadline;
+        return decision;
+      }
+      decision.what = job_decision::action::await_event;
+      decision.delay = delay;
+      return decision;
+    }
+    case kind::unauthorized:
+      decision.error_code = queue::job_error_code::memory_bank_unauthorized;
+      break;
     case kind::transient:
       break;
   }
@@ -74,9 +98,8 @@ job_decision decide(const queue::job& value, const memory_bank::call_result& res
 }
 
 memory_bank::owner job_owner(const queue::job& value) {
-  return memory_bank::owner{
-      .user_id = value.end_user_id ? *value.end_user_id : "app:" + value.application_id,
-      .app = value.application_id};
+  return memory_bank::owner{.user_id = value.end_user_id ? *value.end_user_id
+                                                         : "app:" + value.application_id};
 }
 
 }  // namespace gpt_adapter::worker

@@ -50,7 +50,7 @@ struct job_runner::metric_handles {
       : processed(registry.add_counter(
             "jobs_processed_total",
             "Job attempts finished, by operation and outcome (succeeded, failed, retry, delayed, "
-            "dead, duplicate).",
+            "awaiting_event, dead, duplicate).",
             {"operation", "outcome"})),
         duration(registry.add_histogram("job_duration_seconds",
                                         "Time one job attempt took, by operation.", {"operation"})),
@@ -306,8 +306,8 @@ net::awaitable<void> job_runner::backlog_loop() {
   } while (co_await pause(backlog_timer_, settings_.backlog_interval));
 }
 
-net::awaitable<memory_bank::call_result> job_runner::execute_within_limits(
-    const queue::job& value) {
+net::awaitable<memory_bank::call_result> job_runner::execute_within_limits(const queue::job& value,
+                                                                           bool redelivered) {
   using namespace net::experimental::awaitable_operators;
   auto input = memory_bank::parse_operation_input(value.op, value.payload);
   if (!input) {
@@ -329,7 +329,12 @@ net::awaitable<memory_bank::call_result> job_runner::execute_within_limits(
       });
   net::steady_timer hard(strand_, settings_.hard_time_limit);
   const auto who = job_owner(value);
-  auto winner = co_await (memory_bank_->execute(who, input.value(), value.request_id) ||
+  const memory_bank::attempt_context context{
+      .request_id = value.request_id,
+      .enqueued_at = value.enqueued_at,
+      .earlier_attempt_ran = value.attempt > 1 || redelivered,
+      .event_id = value.memory_bank_event_id};
+  auto winner = co_await (memory_bank_->execute(who, input.value(), context) ||
                           hard.async_wait(net::use_awaitable));
   soft.cancel();
   if (winner.index() == 0) {
@@ -430,13 +435,15 @@ net::awaitable<void> job_runner::process(redis::stream_entry entry, bool redeliv
     result.outcome = memory_bank::call_result::kind::transient;
     result.error = "deadline passed before the attempt started";
   } else {
-    result = co_await execute_within_limits(value);
+    result = co_await execute_within_limits(value, redelivered);
   }
   const auto duration = clock::now() - started;
   const auto finished = wall_now();
   metrics_->duration.labels({op}).observe(std::chrono::duration<double>(duration).count());
 
-  auto decision = decide(value, result, retry_, finished, settings_.scheduler_interval);
+  const auto& bank = memory_bank_->settings();
+  auto decision = decide(value, result, retry_, finished, settings_.scheduler_interval,
+                         {.first = bank.event_poll_delay, .longest = bank.event_poll_max_delay});
   if (finished > value.deadline && decision.what != job_decision::action::succeed &&
       decision.what != job_decision::action::fail) {
     decision.what = job_decision::action::dead_letter;
@@ -498,6 +505,9 @@ net::awaitable<void> job_runner::process(redis::stream_entry entry, bool redeliv
       record.status = queue::job_status::queued;
       auto next = value;
       ++next.attempt;
+      // A new attempt starts over: it looks for what earlier ones stored, then adds.
+      next.memory_bank_event_id.reset();
+      next.event_polls = 0;
       change.delayed_job = std::move(next);
       change.delay = decision.delay;
       metrics_->retries.labels({op}).inc();
@@ -510,8 +520,24 @@ net::awaitable<void> job_runner::process(redis::stream_entry entry, bool redeliv
       change.delayed_job = value;
       change.delay = decision.delay;
       break;
+    case job_decision::action::await_event: {
+      // The attempt goes on while the Memory Bank works: the job waits in the delayed set, not
+      // in a worker slot, and polls the event when it is due.
+      record.status = queue::job_status::running;
+      auto next = value;
+      next.memory_bank_event_id = result.event_id;
+      ++next.event_polls;
+      change.delayed_job = std::move(next);
+      change.delay = decision.delay;
+      break;
+    }
     case job_decision::action::dead_letter: {
       const auto reason = decision.reason.value_or(queue::dead_letter_reason::exhausted);
+      if (result.outcome == memory_bank::call_result::kind::in_progress) {
+        record.error = "the Memory Bank accepted the request (event " +
+                       result.event_id.value_or("") +
+                       ") but had not finished it by the job's deadline; it may still complete";
+      }
       if (!record.error) {
         record.error = std::string(to_string(reason));
       }
@@ -534,8 +560,10 @@ net::awaitable<void> job_runner::process(redis::stream_entry entry, bool redeliv
   }
   metrics_->processed.labels({op, outcome_name}).inc();
   const auto level = decision.what == job_decision::action::dead_letter ? spdlog::level::err
-                     : decision.what == job_decision::action::succeed   ? spdlog::level::info
-                                                                        : spdlog::level::warn;
+                     : decision.what == job_decision::action::succeed ||
+                             decision.what == job_decision::action::await_event
+                         ? spdlog::level::info
+                         : spdlog::level::warn;
   logging::write(level, "job " + outcome_name,
                  {{"job_id", entry.id},
                   {"request_id", value.request_id},

@@ -62,7 +62,8 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   // pending entries at start), so its delivery count is checked against JOB_MAX_DELIVERIES.
   boost::asio::awaitable<void> process(redis::stream_entry entry, bool redelivered);
   boost::asio::awaitable<std::int64_t> delivery_count(const std::string& entry_id);
-  boost::asio::awaitable<memory_bank::call_result> execute_within_limits(const queue::job& value);
+  boost::asio::awaitable<memory_bank::call_result> execute_within_limits(const queue::job& value,
+                                                                         bool redelivered);
   boost::asio::awaitable<void> dead_letter_undecodable(const redis::stream_entry& entry,
                                                        const queue::decode_error& error);
   boost::asio::awaitable<void> hand_back_held_entries();

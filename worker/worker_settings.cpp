@@ -81,7 +81,13 @@ worker_settings read_worker_settings(const config::env_reader& env) {
   settings.ops_listener =
       config::read_http_listener_settings(env, "WORKER_OPS_HOST", "WORKER_OPS_PORT", 9100);
   settings.jobs = read_job_settings(env);
-  settings.memory_bank = memory_bank::read_client_settings(env);
+  settings.memory_bank = memory_bank::read_client_settings(env, settings.common.dev_mode);
+  if (settings.memory_bank.add_timeout >= settings.jobs.hard_time_limit) {
+    throw config::config_error(
+        "MEMORY_BANK_ADD_TIMEOUT_MS must be less than WORKER_HARD_TIME_LIMIT_MS (" +
+        std::to_string(settings.jobs.hard_time_limit.count()) +
+        "), or an add still waiting for mem0 would be abandoned without its answer");
+  }
   return settings;
 }
 

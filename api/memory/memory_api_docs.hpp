@@ -18,6 +18,8 @@ inline constexpr std::string_view list = "listMemories";
 inline constexpr std::string_view get = "getMemory";
 inline constexpr std::string_view update = "updateMemory";
 inline constexpr std::string_view remove = "deleteMemory";
+inline constexpr std::string_view history = "getMemoryHistory";
+inline constexpr std::string_view forget = "forgetAllMemories";
 inline constexpr std::string_view job = "getJob";
 inline constexpr std::string_view me = "getCurrentCaller";
 }  // namespace operation_ids

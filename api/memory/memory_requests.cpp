@@ -5,12 +5,28 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/auth/base64.hpp"
+#include "common/memory_bank/memory_tags.hpp"
 #include "common/text/rfc3339.hpp"
 
 namespace gpt_adapter::api::memory {
 namespace {
 
 namespace json = boost::json;
+
+// A member name as one JSON Pointer reference token (RFC 6901 section 3).
+std::string pointer_token(std::string_view name) {
+  std::string token;
+  for (const char c : name) {
+    if (c == '~') {
+      token += "~0";
+    } else if (c == '/') {
+      token += "~1";
+    } else {
+      token += c;
+    }
+  }
+  return token;
+}
 
 // Collects the failures of one request while its fields are read.
 class checker {
@@ -89,6 +105,13 @@ class checker {
     if (json::serialize(value).size() > max_metadata_bytes) {
       fail(pointer, "must be at most " + std::to_string(max_metadata_bytes) + " bytes as JSON");
       return {};
+    }
+    for (const auto& [key, unused] : value.as_object()) {
+      if (memory_bank::is_tag(key)) {
+        fail(pointer + "/" + pointer_token(key), "is reserved: keys starting with " +
+                                                     std::string(memory_bank::tag_prefix) +
+                                                     " are the adapter's own");
+      }
     }
     return value.as_object();
   }
@@ -261,6 +284,13 @@ validated<create_request> parse_create_request(const json::value& body) {
       check.fail("#/priority", "must be one of low, normal, high");
     }
   }
+  if (const auto* infer = member(fields, "infer")) {
+    if (infer->is_bool()) {
+      request.infer = infer->as_bool();
+    } else {
+      check.fail("#/infer", "must be true or false");
+    }
+  }
   request.context = check.context(fields);
   if (const auto* key = member(fields, "idempotency_key")) {
     auto text = check.text(*key, "#/idempotency_key", 1, max_idempotency_key_chars);
@@ -394,7 +424,8 @@ json::object to_job_payload(const search_request& request) {
 }
 
 json::object to_job_payload(const create_request& request) {
-  json::object payload{{"content", request.content}, {"metadata", request.metadata}};
+  json::object payload{
+      {"content", request.content}, {"metadata", request.metadata}, {"infer", request.infer}};
   if (!request.categories.empty())
     payload["categories"] = to_array(request.categories);
   if (request.priority)

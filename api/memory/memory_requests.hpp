@@ -76,6 +76,8 @@ struct create_request {
   boost::json::object metadata;
   std::vector<std::string> categories;
   std::optional<memory::priority> priority;
+  // false: stored verbatim, without the Memory Bank's fact extraction.
+  bool infer = true;
   call_context context;
   std::optional<std::string> idempotency_key;
 

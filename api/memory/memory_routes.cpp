@@ -19,6 +19,7 @@
 #include "common/audit/keys.hpp"
 #include "common/http/request_id.hpp"
 #include "common/logging/logger.hpp"
+#include "common/memory_bank/operations.hpp"
 #include "common/queue/job_store.hpp"
 #include "common/queue/timestamp.hpp"
 
@@ -263,6 +264,24 @@ const json::array& result_array(const json::value& result) {
   return result.as_array();
 }
 
+// A list job's result: {memories, has_more, capped}.
+const json::object& result_object(const json::value& result) {
+  if (!result.is_object() || !result.as_object().contains("memories") ||
+      !result.as_object().contains("has_more") || !result.as_object().contains("capped")) {
+    throw std::runtime_error("a list job's result is not a page");
+  }
+  return result.as_object();
+}
+
+// mem0 names memories by UUIDs: any other id names nothing, answered without a job.
+std::string known_memory_id(std::string_view path_segment) {
+  auto memory_id = valid_or_refuse(parse_memory_id(path_segment));
+  if (!memory_bank::is_memory_id(memory_id)) {
+    refuse(bhttp::status::not_found, "No such memory for this user.");
+  }
+  return memory_id;
+}
+
 // One memory, its content shortened to the answer limit.
 json::value fitted_memory(const json::value& memory, bool& truncated) {
   auto fitted = fit_results(json::array{memory});
@@ -451,14 +470,17 @@ asio::awaitable<http::response> list(const state_ptr& state, http::request_conte
   co_return co_await run_read(
       state, context, caller, note, queue::operation::list, to_job_payload(request), started,
       [request](const json::value& result, const http::request_context& call) {
-        const auto& all = result_array(result);
-        auto fitted = fit_results(all);
+        const auto& page = result_object(result);
+        auto fitted = fit_results(result_array(page.at("memories")));
         json::object body{{"status", "success"},
                           {"request_id", call.request_id},
                           {"results", std::move(fitted.results)},
                           {"truncated", fitted.truncated}};
-        if (all.size() >= static_cast<std::size_t>(request.limit)) {
+        if (page.at("has_more").as_bool()) {
           body["next_cursor"] = encode_cursor(request.page + 1);
+        }
+        if (page.at("capped").as_bool()) {
+          body["listing_capped"] = true;
         }
         return body;
       });
@@ -467,8 +489,8 @@ asio::awaitable<http::response> list(const state_ptr& state, http::request_conte
 asio::awaitable<http::response> get(const state_ptr& state, http::request_context& context,
                                     const caller_identity& caller, audit_note& note) {
   const auto started = clock::now();
-  const auto memory_id = valid_or_refuse(parse_memory_id(context.path_param("memory_id")));
-  note.request_data = {{"memory_id", memory_id}};
+  note.request_data = {{"memory_id", std::string(context.path_param("memory_id"))}};
+  const auto memory_id = known_memory_id(context.path_param("memory_id"));
   co_return co_await run_read(state, context, caller, note, queue::operation::get,
                               memory_id_payload(memory_id), started,
                               [](const json::value& result, const http::request_context& call) {
@@ -488,6 +510,7 @@ asio::awaitable<http::response> update(const state_ptr& state, http::request_con
   note.request_data = {{"memory_id", request.memory_id},
                        {"content_prefix", shorten(request.content, audit_prefix_chars)},
                        {"content_chars", count_code_points(request.content)}};
+  known_memory_id(request.memory_id);
   co_await enqueue_accepted(
       *state, context, caller, note,
       new_job(*state, context, caller, queue::operation::update, to_job_payload(request)));
@@ -499,14 +522,47 @@ asio::awaitable<http::response> update(const state_ptr& state, http::request_con
 
 asio::awaitable<http::response> remove(const state_ptr& state, http::request_context& context,
                                        const caller_identity& caller, audit_note& note) {
-  const auto memory_id = valid_or_refuse(parse_memory_id(context.path_param("memory_id")));
-  note.request_data = {{"memory_id", memory_id}};
+  note.request_data = {{"memory_id", std::string(context.path_param("memory_id"))}};
+  const auto memory_id = known_memory_id(context.path_param("memory_id"));
   co_await enqueue_accepted(
       *state, context, caller, note,
       new_job(*state, context, caller, queue::operation::remove, memory_id_payload(memory_id)));
   co_return co_await answer_accepted(
       state, context, queue::operation::remove, context.request_id,
       "Accepted: the memory is being deleted. Call getJob with this request_id to confirm.",
+      "accepted");
+}
+
+asio::awaitable<http::response> history(const state_ptr& state, http::request_context& context,
+                                        const caller_identity& caller, audit_note& note) {
+  const auto started = clock::now();
+  note.request_data = {{"memory_id", std::string(context.path_param("memory_id"))}};
+  const auto memory_id = known_memory_id(context.path_param("memory_id"));
+  // Named, not temporaries in the co_await's arguments, which GCC 12 destroys twice.
+  auto payload = memory_id_payload(memory_id);
+  result_shaper shape = [memory_id](const json::value& result, const http::request_context& call) {
+    auto fitted = fit_results(result_array(result));
+    return json::object{{"status", "success"},
+                        {"request_id", call.request_id},
+                        {"memory_id", memory_id},
+                        {"history", std::move(fitted.results)},
+                        {"truncated", fitted.truncated}};
+  };
+  co_return co_await run_read(state, context, caller, note, queue::operation::history,
+                              std::move(payload), started, std::move(shape));
+}
+
+// Forget me: every memory of the caller's end user (or of the application, for an API key).
+asio::awaitable<http::response> forget(const state_ptr& state, http::request_context& context,
+                                       const caller_identity& caller, audit_note& note) {
+  note.request_data = {{"scope", caller.end_user_id ? "end_user" : "application"}};
+  co_await enqueue_accepted(
+      *state, context, caller, note,
+      new_job(*state, context, caller, queue::operation::forget, json::object{}));
+  co_return co_await answer_accepted(
+      state, context, queue::operation::forget, context.request_id,
+      "Accepted: every memory of this user is being deleted. Call getJob with this request_id "
+      "to confirm.",
       "accepted");
 }
 
@@ -534,7 +590,12 @@ json::object job_body(std::string_view request_id, const queue::job_record& reco
   if (record.status == queue::job_status::succeeded) {
     const auto result = parsed_result(record);
     bool truncated = false;
-    if (result.is_array()) {
+    if (record.op == queue::operation::list) {
+      const auto& page = result_object(result);
+      auto fitted = fit_results(result_array(page.at("memories")));
+      truncated = fitted.truncated;
+      body["result"] = std::move(fitted.results);
+    } else if (result.is_array()) {
       auto fitted = fit_results(result.as_array());
       truncated = fitted.truncated;
       body["result"] = std::move(fitted.results);
@@ -637,6 +698,8 @@ void add_memory_routes(request_auth::request_authorization& authorization, http:
   add(operation_ids::get, "get", get);
   add(operation_ids::update, "update", update);
   add(operation_ids::remove, "delete", remove);
+  add(operation_ids::history, "history", history);
+  add(operation_ids::forget, "forget", forget);
   add(operation_ids::job, "job_status", job_status);
 }
 

@@ -436,7 +436,7 @@ net::awaitable<std::optional<outbound_result>> outbound_client::exchange(
 
 net::awaitable<outbound_result> outbound_client::send(outbound_request request) {
   auto self = shared_from_this();
-  const auto deadline = steady::now() + settings_.request_timeout;
+  const auto deadline = steady::now() + request.timeout.value_or(settings_.request_timeout);
   // A kept-alive connection the server closed meanwhile fails before anything is received;
   // the request is then sent once more, on a fresh connection.
   for (int attempt = 0;; ++attempt) {

@@ -57,6 +57,8 @@ struct outbound_request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string content_type;  // set with a body
+  // Instead of the client's request_timeout, for a call known to take longer.
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
 struct outbound_response {

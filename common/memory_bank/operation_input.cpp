@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/text/rfc3339.hpp"
+
 namespace gpt_adapter::memory_bank {
 namespace {
 
@@ -80,11 +82,89 @@ std::optional<error> first_error(Checks&&... checks) {
 
 using input_result = auth::value_or_error<operation_input, error>;
 
+std::optional<error> read_bool(const boost::json::object& payload, std::string_view field,
+                               bool& target) {
+  const auto* value = payload.if_contains(field);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_bool()) {
+    return invalid_field(field, "must be true or false");
+  }
+  target = value->as_bool();
+  return std::nullopt;
+}
+
+std::optional<error> read_strings(const boost::json::object& payload, std::string_view field,
+                                  std::vector<std::string>& target) {
+  const auto* value = payload.if_contains(field);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_array()) {
+    return invalid_field(field, "must be an array of strings");
+  }
+  for (const auto& item : value->as_array()) {
+    if (!item.is_string()) {
+      return invalid_field(field, "must be an array of strings");
+    }
+    target.emplace_back(item.as_string());
+  }
+  return std::nullopt;
+}
+
+std::optional<error> read_instant(const boost::json::object& range, std::string_view field,
+                                  std::optional<time_point>& target) {
+  const auto* value = range.if_contains(field);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  const auto parsed = value->is_string() ? text::parse_rfc3339(value->as_string()) : std::nullopt;
+  if (!parsed) {
+    return invalid_field("filters.date_range." + std::string(field),
+                         "must be an RFC 3339 date-time");
+  }
+  target = *parsed;
+  return std::nullopt;
+}
+
+// filters: {categories?: [string], date_range?: {start?, end?}}, what the API sends.
+std::optional<error> read_filter(const boost::json::object& payload, search_filter& filter) {
+  const auto* value = payload.if_contains("filters");
+  if (value == nullptr || value->is_null()) {
+    return std::nullopt;
+  }
+  if (!value->is_object()) {
+    return invalid_field("filters", "must be an object");
+  }
+  const auto& filters = value->as_object();
+  for (const auto& [key, unused] : filters) {
+    if (key != "categories" && key != "date_range") {
+      return invalid_field("filters." + std::string(key), "is not a filter");
+    }
+  }
+  if (auto problem = read_strings(filters, "categories", filter.categories)) {
+    return problem;
+  }
+  if (const auto* range = filters.if_contains("date_range")) {
+    if (!range->is_object()) {
+      return invalid_field("filters.date_range", "must be an object");
+    }
+    if (auto problem = read_instant(range->as_object(), "start", filter.created_after)) {
+      return problem;
+    }
+    if (auto problem = read_instant(range->as_object(), "end", filter.created_before)) {
+      return problem;
+    }
+  }
+  return std::nullopt;
+}
+
 input_result parse_search(const boost::json::object& payload) {
   search_input input;
   if (auto problem = first_error([&] { return require_string(payload, "query", input.query); },
                                  [&] { return read_int(payload, "limit", input.limit); },
-                                 [&] { return read_object(payload, "filters", input.filters); })) {
+                                 [&] { return read_filter(payload, input.filter); })) {
     return *problem;
   }
   return operation_input{std::move(input)};
@@ -94,18 +174,12 @@ input_result parse_create(const boost::json::object& payload) {
   create_input input;
   if (auto problem =
           first_error([&] { return require_string(payload, "content", input.content); },
-                      [&] { return read_object(payload, "metadata", input.metadata); })) {
+                      [&] { return read_object(payload, "metadata", input.metadata); },
+                      [&] { return read_strings(payload, "categories", input.categories); },
+                      [&] { return read_bool(payload, "infer", input.infer); })) {
     return *problem;
   }
   if (const auto* categories = payload.if_contains("categories")) {
-    if (!categories->is_array()) {
-      return invalid_field("categories", "must be an array of strings");
-    }
-    for (const auto& category : categories->as_array()) {
-      if (!category.is_string()) {
-        return invalid_field("categories", "must be an array of strings");
-      }
-    }
     input.metadata["categories"] = *categories;
   }
   if (const auto* priority = payload.if_contains("priority")) {
@@ -164,6 +238,15 @@ auth::value_or_error<operation_input, error> parse_operation_input(
       }
       return operation_input{std::move(input)};
     }
+    case queue::operation::history: {
+      history_input input;
+      if (auto problem = require_string(payload, "memory_id", input.memory_id)) {
+        return *problem;
+      }
+      return operation_input{std::move(input)};
+    }
+    case queue::operation::forget:
+      return operation_input{forget_input{}};
   }
   return error{error_kind::invalid_input, "unknown operation"};
 }

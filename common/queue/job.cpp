@@ -10,13 +10,15 @@
 namespace gpt_adapter::queue {
 namespace {
 
-constexpr std::array<std::pair<operation, std::string_view>, 6> operation_names{{
+constexpr std::array<std::pair<operation, std::string_view>, 8> operation_names{{
     {operation::search, "search"},
     {operation::create, "create"},
     {operation::get, "get"},
     {operation::list, "list"},
     {operation::update, "update"},
     {operation::remove, "delete"},
+    {operation::history, "history"},
+    {operation::forget, "forget"},
 }};
 
 constexpr std::array<std::pair<job_status, std::string_view>, 5> status_names{{
@@ -82,6 +84,10 @@ stream_fields encode(const job& value) {
   entry.emplace_back("deadline_ms", milliseconds_text(value.deadline));
   fields::append_optional(entry, "idempotency_key", value.idempotency_key);
   fields::append_optional(entry, "correlation_id", value.correlation_id);
+  fields::append_optional(entry, "memory_bank_event", value.memory_bank_event_id);
+  if (value.event_polls > 0) {
+    entry.emplace_back("event_polls", std::to_string(value.event_polls));
+  }
   return entry;
 }
 
@@ -169,6 +175,16 @@ auth::value_or_error<job, decode_error> decode(const stream_fields& entry) {
   }
   if (auto error = fields::optional_text(entry, "correlation_id", result.correlation_id)) {
     return *error;
+  }
+  if (auto error = fields::optional_text(entry, "memory_bank_event", result.memory_bank_event_id)) {
+    return *error;
+  }
+  if (const std::string* polls_text = fields::find(entry, "event_polls")) {
+    const auto polls = fields::parse_integer(*polls_text);
+    if (!polls || *polls < 0 || *polls > 1'000'000) {
+      return decode_error{"event_polls", "must be a non-negative integer"};
+    }
+    result.event_polls = static_cast<int>(*polls);
   }
   return result;
 }

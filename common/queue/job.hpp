@@ -13,7 +13,8 @@
 
 namespace gpt_adapter::queue {
 
-enum class operation { search, create, get, list, update, remove };
+// forget deletes every memory of the job's end user.
+enum class operation { search, create, get, list, update, remove, history, forget };
 
 // The wire names: "delete" for remove (delete is a C++ keyword).
 std::string_view to_string(operation op);
@@ -38,6 +39,10 @@ struct job {
   time_point deadline;
   std::optional<std::string> idempotency_key;
   std::optional<std::string> correlation_id;
+  // An add or delete the Memory Bank accepted and is still processing, and how often it has
+  // been polled: the job waits in the delayed set between polls, holding no worker slot.
+  std::optional<std::string> memory_bank_event_id;
+  int event_polls = 0;
 
   friend bool operator==(const job&, const job&) = default;
 };

@@ -9,13 +9,18 @@ std::string_view to_string(job_error_code code) {
   switch (code) {
     case job_error_code::memory_bank_unavailable:
       return "memory_bank_unavailable";
+    case job_error_code::memory_bank_unauthorized:
+      return "memory_bank_unauthorized";
   }
   return "unknown";
 }
 
 std::optional<job_error_code> parse_job_error_code(std::string_view text) {
-  if (text == "memory_bank_unavailable") {
-    return job_error_code::memory_bank_unavailable;
+  for (const auto code :
+       {job_error_code::memory_bank_unavailable, job_error_code::memory_bank_unauthorized}) {
+    if (text == to_string(code)) {
+      return code;
+    }
   }
   return std::nullopt;
 }

@@ -14,6 +14,8 @@ namespace gpt_adapter::queue {
 enum class job_error_code {
   // The Memory Bank's circuit breaker is open: the job waits for it to close.
   memory_bank_unavailable,
+  // The Memory Bank refuses the adapter's credentials (401/403): an operator must fix them.
+  memory_bank_unauthorized,
 };
 
 std::string_view to_string(job_error_code code);

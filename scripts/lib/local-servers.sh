@@ -183,9 +183,9 @@ expect_api_status() {
   fi
 }
 
-# start_dev_memory_bank BIN ARGUMENTS...: BIN's dev Memory Bank on a free port with ARGUMENTS,
-# its log in $work/memory-bank.log, once it answers; exports MEMORY_BANK_URL and
-# MEMORY_BANK_DIALECT for the worker.
+# start_dev_memory_bank BIN ARGUMENTS...: BIN's dev Memory Bank (mem0-oss, no key) on a free
+# port with ARGUMENTS, its log in $work/memory-bank.log, once it answers; exports
+# MEMORY_BANK_API_URL and MEMORY_BANK_DIALECT for the worker.
 start_dev_memory_bank() {
   local bin=$1 port
   shift
@@ -193,6 +193,6 @@ start_dev_memory_bank() {
   "$bin/tools/memory-bank-dev/memory-bank-dev" --host 127.0.0.1 --port "$port" "$@" \
     >"$work/memory-bank.log" 2>&1 &
   started_pids+=($!)
-  export MEMORY_BANK_URL="http://127.0.0.1:$port" MEMORY_BANK_DIALECT=mem0-oss
-  wait_for "the dev Memory Bank" curl -fso /dev/null "$MEMORY_BANK_URL/health"
+  export MEMORY_BANK_API_URL="http://127.0.0.1:$port" MEMORY_BANK_DIALECT=mem0-oss
+  wait_for "the dev Memory Bank" curl -fso /dev/null "$MEMORY_BANK_API_URL/health"
 }

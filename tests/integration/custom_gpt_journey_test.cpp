@@ -185,8 +185,8 @@ TEST_CASE(
   const auto listed = stack.get("/api/v1/memories?limit=1", alice.access_token);
   REQUIRE(listed.status == 200);
   REQUIRE(listed.json().at("results").as_array().size() == 1);
-  // A full page: there may be more.
-  CHECK(listed.json().as_object().contains("next_cursor"));
+  // Alice has exactly one memory: a full page, and no next cursor that would lead nowhere.
+  CHECK_FALSE(listed.json().as_object().contains("next_cursor"));
   const auto read = stack.get("/api/v1/memories/" + memory_id, alice.access_token);
   REQUIRE(read.status == 200);
   CHECK(text_of(read.json().at("memory").as_object(), "content") == content);

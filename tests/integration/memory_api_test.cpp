@@ -21,6 +21,7 @@
 #include "tests/support/api_stack.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/io_threads.hpp"
+#include "tests/support/memory_stack.hpp"
 #include "tests/support/openapi_rules.hpp"
 #include "tests/support/problem_checks.hpp"
 #include "tests/support/redis_commands.hpp"
@@ -34,39 +35,9 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-const std::string issuer = "https://adapter.test";
-const std::string public_base_url = "https://gpt.example.com";
+const std::string issuer = memory_stack_issuer;
+const std::string public_base_url = memory_stack_public_base_url;
 const auth::access_token_settings token_settings{issuer, issuer};
-
-// The whole stack a Custom GPT talks to (PostgreSQL, Redis, the dev Memory Bank, the worker and
-// the API) with one application made by gpt-adapter-admin, two of its end users, and tokens
-// signed as the token endpoint signs them.
-struct memory_stack : api_stack {
-  registered_application application;
-  std::string alice;  // end user ids (custom_gpt_end_users.id)
-  std::string bob;
-
-  explicit memory_stack(const std::map<std::string, std::string>& api_overrides = {},
-                        bool with_worker = true)
-      : api_stack({.environment = {{"JWT_ISSUER", issuer}, {"PUBLIC_BASE_URL", public_base_url}},
-                   .memory_bank = true,
-                   .worker = with_worker,
-                   .api = false}) {
-    application = create_application(
-        "Memory GPT", {"--scopes", "memories:read,memories:write", "--rate-limit", "10000"});
-    alice = insert_end_user("alice", "alice's long password");
-    bob = insert_end_user("bob", "bob's long password");
-    start_api(api_overrides);
-  }
-
-  // A token as the token endpoint issues it: `subject` is the end user of the sign-in flow, or
-  // the client_id itself for client credentials.
-  std::string token(const std::string& subject,
-                    auth::scope_set scopes = {"memories:read", "memories:write"}) const {
-    return mint_access_token(test_hmac_keys(), token_settings, subject, application.client_id,
-                             std::move(scopes), application.token_version);
-  }
-};
 
 std::string text_of(const json::object& object, std::string_view key) {
   return std::string(object.at(key).as_string());
@@ -279,7 +250,7 @@ TEST_CASE("memory API: /openapi.json lists exactly the protected routes and impo
       documented.emplace(std::string(method), std::string(path), scope);
     }
   }
-  CHECK(registered.size() == 8);
+  CHECK(registered.size() == 10);
   CHECK(documented == registered);
 
   // Every documented operation is really served behind authentication.

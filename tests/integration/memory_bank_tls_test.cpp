@@ -11,7 +11,7 @@ using memory_bank::call_result;
 using kind = call_result::kind;
 namespace mb = gpt_adapter::memory_bank;
 
-const mb::owner alice{.user_id = "alice", .app = "demo-gpt"};
+const mb::owner alice{.user_id = "alice"};
 constexpr auto tls_answer = R"({"results":[{"id":"t-1","memory":"over TLS","user_id":"alice"}]})";
 
 call_result list_over_tls(const std::string& url, std::optional<std::string> ca_file) {
@@ -22,7 +22,8 @@ call_result list_over_tls(const std::string& url, std::optional<std::string> ca_
   settings.read_retries = 0;
   settings.transport.ca_file = std::move(ca_file);
   auto client = mb::client::create(threads.context().get_executor(), settings, registry);
-  auto result = threads.run(client->execute(alice, mb::list_input{}, "tls-request"));
+  auto result =
+      threads.run(client->execute(alice, mb::list_input{}, {.request_id = "tls-request"}));
   client->stop();
   return result;
 }
@@ -40,7 +41,7 @@ TEST_CASE("memory_bank client verifies the Memory Bank's certificate and host na
     const auto answer =
         list_over_tls("https://localhost:" + port, certificates.ca_certificate.string());
     REQUIRE(answer.outcome == kind::ok);
-    CHECK(answer.result.as_array()[0].at("content") == "over TLS");
+    CHECK(answer.result.at("memories").as_array()[0].at("content") == "over TLS");
     CHECK(server.last_server_name() == "localhost");
     CHECK(server.requests() == 1);
   }

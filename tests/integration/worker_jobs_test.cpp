@@ -68,7 +68,7 @@ struct pipeline {
   std::map<std::string, std::string> environment(
       const std::map<std::string, std::string>& overrides = {}) const {
     auto values = service_environment(database, redis);
-    values["MEMORY_BANK_URL"] = bank.url();
+    values["MEMORY_BANK_API_URL"] = bank.url();
     values["MEMORY_BANK_DIALECT"] = "mem0-oss";
     values["WORKER_SCHEDULER_INTERVAL_MS"] = "20";
     values["WORKER_CLAIM_INTERVAL_MS"] = "100";
@@ -220,14 +220,18 @@ TEST_CASE("worker retries transient failures with bounded, jittered delays",
   stack.bank.set_faults({{"fail_next", 2}, {"fail_status", 500}});
   auto worker = stack.start_worker({{"JOB_MAX_ATTEMPTS", "3"},
                                     {"JOB_RETRY_BASE_DELAY_MS", "300"},
-                                    {"JOB_RETRY_MAX_DELAY_MS", "5000"}});
+                                    {"JOB_RETRY_MAX_DELAY_MS", "5000"},
+                                    {"MEMORY_BANK_READ_RETRIES", "0"}});
   const auto started = std::chrono::steady_clock::now();
   stack.enqueue("req-retry");
   REQUIRE(
       wait_until([&] { return stack.has_status("req-retry", queue::job_status::succeeded); }, 20s));
   const auto elapsed = std::chrono::steady_clock::now() - started;
   CHECK(stack.record("req-retry")->attempts == 3);
-  CHECK(stack.bank.calls("add") == 3);
+  // Attempt 1's add failed; each retry first looks for what it may have stored (a search),
+  // which failed once more, then found nothing and added.
+  CHECK(stack.bank.calls("add") == 2);
+  CHECK(stack.bank.calls("search") == 2);
   const auto retries = transitions(*worker, "job retry", 2);
   REQUIRE(retries.size() == 2);
   // Full jitter: after attempt n the delay is in [0, 300 ms * 2^(n-1)).
@@ -299,7 +303,9 @@ TEST_CASE("worker dead-letters a job whose attempts are exhausted", "[integratio
   CHECK(*field(dead[0], "dead_reason") == "exhausted");
   CHECK(*field(dead[0], "attempts") == "2");
   CHECK(*field(dead[0], "memory_bank_status") == "502");
-  CHECK(stack.bank.calls("add") == 2);
+  // The second attempt looked for what the first may have stored, and that failed too.
+  CHECK(stack.bank.calls("add") == 1);
+  CHECK(stack.bank.calls("search") >= 1);
 }
 
 TEST_CASE("worker dead-letters a job handed out more than JOB_MAX_DELIVERIES times",
@@ -324,6 +330,7 @@ TEST_CASE("worker dead-letters a job handed out more than JOB_MAX_DELIVERIES tim
   auto worker = stack.start_worker({{"JOB_MAX_DELIVERIES", "3"},
                                     {"WORKER_SOFT_TIME_LIMIT_MS", "200"},
                                     {"WORKER_HARD_TIME_LIMIT_MS", "300"},
+                                    {"MEMORY_BANK_ADD_TIMEOUT_MS", "250"},
                                     {"WORKER_VISIBILITY_TIMEOUT_MS", "400"},
                                     {"WORKER_CLAIM_INTERVAL_MS", "100"}});
   REQUIRE(
@@ -383,6 +390,7 @@ TEST_CASE("kill -9 of a worker mid-batch: another reclaims, every job completes 
   const std::map<std::string, std::string> settings{{"WORKER_CONCURRENCY", "4"},
                                                     {"WORKER_SOFT_TIME_LIMIT_MS", "1000"},
                                                     {"WORKER_HARD_TIME_LIMIT_MS", "1500"},
+                                                    {"MEMORY_BANK_ADD_TIMEOUT_MS", "1200"},
                                                     {"WORKER_VISIBILITY_TIMEOUT_MS", "2000"},
                                                     // The history entries the killed worker's
                                                     // delivery had read are reclaimed too.
@@ -560,12 +568,14 @@ TEST_CASE("worker warns at the soft time limit and abandons the attempt at the h
           "[integration][worker][jobs]") {
   pipeline stack;
   stack.bank.set_faults({{"latency_ms", 5000}});
+  // A search: its call may take MEMORY_BANK_REQUEST_TIMEOUT_MS (10 s), past the hard limit.
   auto worker = stack.start_worker({{"JOB_MAX_ATTEMPTS", "1"},
                                     {"WORKER_SOFT_TIME_LIMIT_MS", "200"},
                                     {"WORKER_HARD_TIME_LIMIT_MS", "600"},
+                                    {"MEMORY_BANK_ADD_TIMEOUT_MS", "500"},
                                     {"WORKER_VISIBILITY_TIMEOUT_MS", "60000"}});
   const auto started = std::chrono::steady_clock::now();
-  stack.enqueue("req-slow");
+  stack.enqueue("req-slow", R"({"query":"tea"})", queue::operation::search);
   REQUIRE((wait_until([&] { return stack.has_status("req-slow", queue::job_status::dead); }, 20s) ||
            show_log(*worker)));
   // Dead long before the Memory Bank would have answered.
@@ -575,7 +585,7 @@ TEST_CASE("worker warns at the soft time limit and abandons the attempt at the h
   // Operators can alert on it: a counter, not only a log line.
   const auto passed_soft_limit = [&] {
     return parse_prometheus_text(http_get(worker->port(), "/metrics").body)
-        .value("job_soft_time_limit_exceeded_total", {{"operation", "create"}});
+        .value("job_soft_time_limit_exceeded_total", {{"operation", "search"}});
   };
   CHECK(passed_soft_limit() == 1);
   const auto dead = stack.dead_letters();

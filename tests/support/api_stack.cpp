@@ -50,7 +50,9 @@ api_stack::api_stack(api_stack_options options) : options_(std::move(options)) {
   // Deployments grant the runtime privileges to the services' login role.
   run_sql(database.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app");
   if (options_.memory_bank) {
-    bank = std::make_unique<memory_bank_dev>();
+    bank = std::make_unique<memory_bank_dev>(
+        std::vector<std::string>{"--dialect", options_.memory_bank_dialect, "--api-key",
+                                 options_.memory_bank_api_key, "--processing-delay-ms", "50"});
   }
   if (options_.worker) {
     start_worker();
@@ -73,8 +75,12 @@ std::map<std::string, std::string> api_stack::environment(
     const std::map<std::string, std::string>& overrides) const {
   auto values = service_environment(database, redis);
   if (bank) {
-    values["MEMORY_BANK_URL"] = bank->url();
-    values["MEMORY_BANK_DIALECT"] = "mem0-oss";
+    values["MEMORY_BANK_API_URL"] = bank->url();
+    values["MEMORY_BANK_DIALECT"] = options_.memory_bank_dialect;
+    values["MEMORY_BANK_API_KEY"] = options_.memory_bank_api_key;
+    // Platform events are polled quickly within a test's patience.
+    values["MEMORY_BANK_EVENT_POLL_MS"] = "50";
+    values["MEMORY_BANK_EVENT_POLL_MAX_MS"] = "200";
   }
   if (bank || options_.worker) {
     // Retries and new jobs picked up within a test's patience.

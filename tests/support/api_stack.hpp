@@ -30,8 +30,11 @@ inline constexpr auto chatgpt_redirect_pattern = "https://chatgpt.com/aip/*/oaut
 struct api_stack_options {
   // Settings of the API and the worker, over service_environment() and the stack's own.
   std::map<std::string, std::string> environment;
-  // The dev Memory Bank, with MEMORY_BANK_URL pointing at it.
+  // The dev Memory Bank, with MEMORY_BANK_API_URL pointing at it, speaking this dialect and
+  // requiring this key (sent as the dialect wants it).
   bool memory_bank = false;
+  std::string memory_bank_dialect = "mem0-oss";
+  std::string memory_bank_api_key = "dev-memory-bank-key";
   // The worker (started before the API), polling often enough for tests.
   bool worker = false;
   // The API; without it, a test starts the API itself (start_api, or its own service_process).

@@ -25,7 +25,7 @@ class memory_bank_dev {
   memory_bank_dev& operator=(const memory_bank_dev&) = delete;
 
   unsigned short port() const { return port_; }
-  // http://127.0.0.1:<port>, what MEMORY_BANK_URL should be.
+  // http://127.0.0.1:<port>, what MEMORY_BANK_API_URL should be.
   std::string url() const;
 
   // POST /_dev/faults with any of latency_ms, error_rate, down, fail_next, fail_status;

@@ -23,6 +23,9 @@ std::map<std::string, std::string> service_environment(const postgres_server& da
       {"WORKER_OPS_HOST", "127.0.0.1"},
       {"READINESS_CHECK_TIMEOUT_MS", "500"},
       {"GPT_ADAPTER_ENV_FILE", "/nonexistent/.env"},
+      // The worker requires a Memory Bank URL; tests that call one point this at a dev server.
+      // Port 9 (discard) has nothing listening on loopback.
+      {"MEMORY_BANK_API_URL", "http://127.0.0.1:9"},
   };
 }
 

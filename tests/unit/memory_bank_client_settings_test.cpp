@@ -8,13 +8,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-client_settings read(std::map<std::string, std::string> values) {
-  return read_client_settings(config::env_reader(config::env_source::from_map(std::move(values))));
+constexpr std::string_view url = "https://mem0.example.com";
+
+// Outside dev mode, with the URL given unless the test is about it.
+client_settings read(std::map<std::string, std::string> values, bool dev_mode = false) {
+  values.emplace("MEMORY_BANK_API_URL", url);
+  return read_client_settings(config::env_reader(config::env_source::from_map(std::move(values))),
+                              dev_mode);
 }
 
-std::string refusal(std::map<std::string, std::string> values) {
+std::string refusal(std::map<std::string, std::string> values, bool dev_mode = false) {
   try {
-    read(std::move(values));
+    read_client_settings(config::env_reader(config::env_source::from_map(std::move(values))),
+                         dev_mode);
   } catch (const config::config_error& refused) {
     return refused.what();
   }
@@ -23,15 +29,19 @@ std::string refusal(std::map<std::string, std::string> values) {
 
 }  // namespace
 
-TEST_CASE("memory_bank settings default to the dev Memory Bank and the seeds' breaker",
+TEST_CASE("memory_bank settings default to mem0-oss, X-API-Key and the seeds' breaker",
           "[memory_bank][settings]") {
   const auto settings = read({});
-  CHECK(settings.url == "http://127.0.0.1:8765");
+  CHECK(settings.url == url);
   CHECK(settings.shape == dialect::mem0_oss);
   CHECK(settings.api_key.empty());
-  CHECK(settings.scheme == auth_scheme::bearer);
+  // The open-source server reads a Bearer credential as a dashboard login JWT.
+  CHECK(settings.scheme == auth_scheme::x_api_key);
   CHECK(settings.transport.connect_timeout == 2000ms);
   CHECK(settings.transport.request_timeout == 10000ms);
+  CHECK(settings.add_timeout == 90000ms);
+  CHECK(settings.event_poll_delay == 500ms);
+  CHECK(settings.event_poll_max_delay == 8000ms);
   CHECK(settings.transport.max_connections == 16);
   CHECK_FALSE(settings.transport.ca_file.has_value());
   CHECK(settings.read_retries == 2);
@@ -40,12 +50,33 @@ TEST_CASE("memory_bank settings default to the dev Memory Bank and the seeds' br
   CHECK(settings.breaker.failure_rate == Approx(0.5));
 }
 
+TEST_CASE("memory_bank settings: MEMORY_BANK_API_URL is required outside dev mode",
+          "[memory_bank][settings]") {
+  CHECK_THAT(refusal({}), Catch::StartsWith("MEMORY_BANK_API_URL is required"));
+  CHECK(read_client_settings(config::env_reader(config::env_source::from_map({})), true).url ==
+        dev_memory_bank_url);
+  // The older name is not read: a configuration still using it is told what replaced it.
+  CHECK_THAT(refusal({{"MEMORY_BANK_URL", "http://old.example:8000"}}),
+             Catch::Contains("replaces MEMORY_BANK_URL"));
+}
+
+TEST_CASE("memory_bank settings refuse the retired openmemory dialect and say why",
+          "[memory_bank][settings]") {
+  const auto why = refusal(
+      {{"MEMORY_BANK_API_URL", "http://localhost:8765"}, {"MEMORY_BANK_DIALECT", "openmemory"}});
+  CHECK_THAT(why, Catch::StartsWith("MEMORY_BANK_DIALECT=openmemory is no longer supported") &&
+                      Catch::Contains("no authentication") && Catch::Contains("mem0-oss"));
+}
+
 TEST_CASE("memory_bank settings read every MEMORY_BANK variable", "[memory_bank][settings]") {
-  const auto settings = read({{"MEMORY_BANK_URL", "https://mem0.example.com/prefix"},
+  const auto settings = read({{"MEMORY_BANK_API_URL", "https://mem0.example.com/prefix"},
                               {"MEMORY_BANK_DIALECT", "mem0-platform"},
                               {"MEMORY_BANK_API_KEY", "m0-key"},
                               {"MEMORY_BANK_CONNECT_TIMEOUT_MS", "500"},
                               {"MEMORY_BANK_REQUEST_TIMEOUT_MS", "3000"},
+                              {"MEMORY_BANK_ADD_TIMEOUT_MS", "45000"},
+                              {"MEMORY_BANK_EVENT_POLL_MS", "200"},
+                              {"MEMORY_BANK_EVENT_POLL_MAX_MS", "4000"},
                               {"MEMORY_BANK_MAX_CONNECTIONS", "4"},
                               {"MEMORY_BANK_CA_FILE", "/etc/private-ca.pem"},
                               {"MEMORY_BANK_READ_RETRIES", "0"},
@@ -61,6 +92,9 @@ TEST_CASE("memory_bank settings read every MEMORY_BANK variable", "[memory_bank]
   CHECK(settings.api_key == "m0-key");
   CHECK(settings.transport.connect_timeout == 500ms);
   CHECK(settings.transport.request_timeout == 3000ms);
+  CHECK(settings.add_timeout == 45000ms);
+  CHECK(settings.event_poll_delay == 200ms);
+  CHECK(settings.event_poll_max_delay == 4000ms);
   CHECK(settings.transport.max_connections == 4);
   CHECK(settings.transport.ca_file == "/etc/private-ca.pem");
   CHECK(settings.read_retries == 0);
@@ -73,21 +107,31 @@ TEST_CASE("memory_bank settings read every MEMORY_BANK variable", "[memory_bank]
 
   CHECK(read({{"MEMORY_BANK_DIALECT", "mem0-platform"}, {"MEMORY_BANK_AUTH_SCHEME", "bearer"}})
             .scheme == auth_scheme::bearer);
-  CHECK(read({{"MEMORY_BANK_AUTH_SCHEME", "x-api-key"}}).scheme == auth_scheme::x_api_key);
+  CHECK(read({{"MEMORY_BANK_AUTH_SCHEME", "bearer"}}).scheme == auth_scheme::bearer);
 }
 
 TEST_CASE("memory_bank settings name the variable that is wrong", "[memory_bank][settings]") {
-  CHECK_THAT(refusal({{"MEMORY_BANK_URL", "ftp://host"}}),
-             Catch::StartsWith("MEMORY_BANK_URL=") && Catch::Contains("http or https"));
-  CHECK_THAT(refusal({{"MEMORY_BANK_URL", "http://user:pass@host"}}),
-             Catch::StartsWith("MEMORY_BANK_URL=") && Catch::Contains("credentials"));
-  CHECK_THAT(refusal({{"MEMORY_BANK_DIALECT", "mem1"}}), Catch::StartsWith("MEMORY_BANK_DIALECT"));
-  CHECK_THAT(refusal({{"MEMORY_BANK_AUTH_SCHEME", "basic"}}),
-             Catch::StartsWith("MEMORY_BANK_AUTH_SCHEME"));
-  CHECK_THAT(refusal({{"MEMORY_BANK_BREAKER_FAILURES", "0"}}),
-             Catch::StartsWith("MEMORY_BANK_BREAKER_FAILURES"));
-  CHECK_THAT(refusal({{"MEMORY_BANK_REQUEST_TIMEOUT_MS", "soon"}}),
-             Catch::StartsWith("MEMORY_BANK_REQUEST_TIMEOUT_MS"));
+  CHECK_THAT(refusal({{"MEMORY_BANK_API_URL", "ftp://host"}}),
+             Catch::StartsWith("MEMORY_BANK_API_URL=") && Catch::Contains("http or https"));
+  CHECK_THAT(refusal({{"MEMORY_BANK_API_URL", "http://user:pass@host"}}),
+             Catch::StartsWith("MEMORY_BANK_API_URL=") && Catch::Contains("credentials"));
+  CHECK_THAT(refusal({{"MEMORY_BANK_API_URL", "http://host"}, {"MEMORY_BANK_DIALECT", "mem1"}}),
+             Catch::StartsWith("MEMORY_BANK_DIALECT"));
+  CHECK_THAT(
+      refusal({{"MEMORY_BANK_API_URL", "http://host"}, {"MEMORY_BANK_AUTH_SCHEME", "basic"}}),
+      Catch::StartsWith("MEMORY_BANK_AUTH_SCHEME"));
+  CHECK_THAT(
+      refusal({{"MEMORY_BANK_API_URL", "http://host"}, {"MEMORY_BANK_BREAKER_FAILURES", "0"}}),
+      Catch::StartsWith("MEMORY_BANK_BREAKER_FAILURES"));
+  CHECK_THAT(refusal({{"MEMORY_BANK_API_URL", "ftp://host"}}),
+             Catch::StartsWith("MEMORY_BANK_API_URL="));
+  CHECK_THAT(refusal({{"MEMORY_BANK_API_URL", "http://host"},
+                      {"MEMORY_BANK_EVENT_POLL_MS", "5000"},
+                      {"MEMORY_BANK_EVENT_POLL_MAX_MS", "1000"}}),
+             Catch::StartsWith("MEMORY_BANK_EVENT_POLL_MAX_MS"));
+  CHECK_THAT(
+      refusal({{"MEMORY_BANK_API_URL", "http://host"}, {"MEMORY_BANK_REQUEST_TIMEOUT_MS", "soon"}}),
+      Catch::StartsWith("MEMORY_BANK_REQUEST_TIMEOUT_MS"));
 }
 
 TEST_CASE("memory_bank URLs are parsed into origin and base path", "[memory_bank][settings]") {

@@ -1,349 +1,343 @@
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
-#include "common/memory_bank/dialect.hpp"
+#include "common/memory_bank/mem0_api.hpp"
+#include "common/memory_bank/memory_tags.hpp"
+#include "common/text/rfc3339.hpp"
 
+// Each dialect's requests, and its readers against answers in the shapes mem0's own code and
+// documents give (mem0ai/mem0 at 8d5b7865: server/main.py and mem0/memory/main.py for the
+// open-source server, docs/openapi.json and docs/api-reference for the Platform).
 namespace mb = gpt_adapter::memory_bank;
+namespace json = boost::json;
 using boost::beast::http::verb;
 
 namespace {
 
-const mb::owner alice{"alice", "custom-gpt-1"};
+const mb::owner alice{"alice"};
 
-mb::http_request build(mb::dialect shape, const mb::operation_input& input,
-                       const mb::owner& who = alice) {
-  auto request = mb::build_request(shape, who, input);
-  if (!request.ok()) {
-    FAIL("build_request failed: " << request.error().message);
-  }
-  return std::move(request).value();
+json::value parse(std::string_view text) {
+  return json::parse(text);
 }
 
-boost::json::object json_object(std::string_view text) {
-  return boost::json::parse(text).as_object();
+json::object body_of(const mb::http_request& request) {
+  REQUIRE(request.body.has_value());
+  return *request.body;
 }
 
-// Caller-supplied objects that try to reach another user's namespace.
-const boost::json::object hostile_filters = json_object(
-    R"({"user_id":"mallory","agent_id":"a","run_id":"r","app_id":"x","category":"food",)"
-    R"("AND":[{"user_id":"mallory"},{"category":"food"}]})");
-const boost::json::object hostile_metadata =
-    json_object(R"({"user_id":"mallory","run_id":"r","source":"chat"})");
+mb::time_point at(std::string_view text) {
+  return *gpt_adapter::text::parse_rfc3339(text);
+}
 
-const mb::dialect all_dialects[] = {mb::dialect::mem0_platform, mb::dialect::mem0_oss,
-                                    mb::dialect::openmemory};
+const auto oss = mb::make_mem0_api(mb::dialect::mem0_oss);
+const auto platform = mb::make_mem0_api(mb::dialect::mem0_platform);
 
 }  // namespace
 
-TEST_CASE("memory_bank dialect: names parse and print", "[memory_bank][dialect]") {
+TEST_CASE("memory_bank dialect: names parse and print; openmemory is retired",
+          "[memory_bank][dialect]") {
   CHECK(mb::parse_dialect("mem0-platform") == mb::dialect::mem0_platform);
   CHECK(mb::parse_dialect("mem0-oss") == mb::dialect::mem0_oss);
-  CHECK(mb::parse_dialect("openmemory") == mb::dialect::openmemory);
-  for (const auto shape : all_dialects) {
-    CHECK(mb::parse_dialect(mb::to_string(shape)) == shape);
-  }
+  CHECK(mb::to_string(mb::dialect::mem0_oss) == "mem0-oss");
+  CHECK_FALSE(mb::parse_dialect("openmemory").has_value());
   CHECK_FALSE(mb::parse_dialect("mem0").has_value());
-  CHECK_FALSE(mb::parse_dialect("OpenMemory").has_value());
-  CHECK_FALSE(mb::parse_dialect("").has_value());
+  CHECK(mb::retired_dialect_reason("openmemory").has_value());
+  CHECK_FALSE(mb::retired_dialect_reason("mem0-oss").has_value());
 }
 
-TEST_CASE("memory_bank dialect: mem0 platform requests", "[memory_bank][dialect]") {
-  const auto shape = mb::dialect::mem0_platform;
-
-  const auto search =
-      build(shape, mb::search_input{"tea", 5, json_object(R"({"category":"food"})")});
-  CHECK(search.method == verb::post);
-  CHECK(search.target == "/v1/memories/search/");
-  REQUIRE(search.body);
-  CHECK(
-      *search.body ==
-      json_object(R"({"query":"tea","user_id":"alice","top_k":5,"filters":{"category":"food"}})"));
-
-  const auto create = build(shape, mb::create_input{"likes tea", json_object(R"({"n":1})")});
-  CHECK(create.method == verb::post);
-  CHECK(create.target == "/v1/memories/");
-  REQUIRE(create.body);
-  CHECK(
-      *create.body ==
-      json_object(
-          R"({"messages":[{"role":"user","content":"likes tea"}],"user_id":"alice","metadata":{"n":1}})"));
-
-  const auto get = build(shape, mb::get_input{"m-1"});
-  CHECK(get.method == verb::get);
-  CHECK(get.target == "/v1/memories/m-1/");
-  CHECK_FALSE(get.body);
-
-  const auto list = build(shape, mb::list_input{2, 20});
-  CHECK(list.method == verb::get);
-  CHECK(list.target == "/v1/memories/?user_id=alice&page=2&page_size=20");
-  CHECK_FALSE(list.body);
-
-  const auto update = build(shape, mb::update_input{"m-1", "likes green tea", {}});
-  CHECK(update.method == verb::put);
-  CHECK(update.target == "/v1/memories/m-1/");
-  REQUIRE(update.body);
-  CHECK(*update.body == json_object(R"({"text":"likes green tea","metadata":{}})"));
-
-  const auto remove = build(shape, mb::delete_input{"m-1"});
-  CHECK(remove.method == verb::delete_);
-  CHECK(remove.target == "/v1/memories/m-1/");
-  CHECK_FALSE(remove.body);
-}
-
-TEST_CASE("memory_bank dialect: mem0 open-source server requests", "[memory_bank][dialect]") {
-  const auto shape = mb::dialect::mem0_oss;
-
-  const auto search = build(shape, mb::search_input{"tea", 3, {}});
-  CHECK(search.method == verb::post);
-  CHECK(search.target == "/search");
-  REQUIRE(search.body);
-  CHECK(*search.body == json_object(R"({"query":"tea","user_id":"alice","limit":3})"));
-
-  const auto create = build(shape, mb::create_input{"likes tea", {}});
-  CHECK(create.method == verb::post);
-  CHECK(create.target == "/memories");
-  REQUIRE(create.body);
-  CHECK(
-      *create.body ==
-      json_object(
-          R"({"messages":[{"role":"user","content":"likes tea"}],"user_id":"alice","metadata":{}})"));
-
-  const auto get = build(shape, mb::get_input{"m-1"});
-  CHECK(get.method == verb::get);
-  CHECK(get.target == "/memories/m-1");
-  CHECK_FALSE(get.body);
-
-  const auto list = build(shape, mb::list_input{});
-  CHECK(list.method == verb::get);
-  CHECK(list.target == "/memories?user_id=alice");
-
-  const auto update =
-      build(shape, mb::update_input{"m-1", "likes green tea", json_object(R"({"k":"v"})")});
-  CHECK(update.method == verb::put);
-  CHECK(update.target == "/memories/m-1");
-  REQUIRE(update.body);
-  CHECK(*update.body == json_object(R"({"text":"likes green tea","metadata":{"k":"v"}})"));
-
-  const auto remove = build(shape, mb::delete_input{"m-1"});
-  CHECK(remove.method == verb::delete_);
-  CHECK(remove.target == "/memories/m-1");
-  CHECK_FALSE(remove.body);
-}
-
-TEST_CASE("memory_bank dialect: OpenMemory requests", "[memory_bank][dialect]") {
-  const auto shape = mb::dialect::openmemory;
-
-  const auto search = build(shape, mb::search_input{"green tea", 7, {}});
-  CHECK(search.method == verb::get);
-  CHECK(search.target == "/api/v1/memories/?user_id=alice&search_query=green%20tea&page=1&size=7");
-  CHECK_FALSE(search.body);
-
-  const auto create = build(shape, mb::create_input{"likes tea", json_object(R"({"n":1})")});
-  CHECK(create.method == verb::post);
-  CHECK(create.target == "/api/v1/memories/");
-  REQUIRE(create.body);
-  CHECK(
-      *create.body ==
-      json_object(
-          R"({"user_id":"alice","text":"likes tea","metadata":{"n":1},"infer":true,"app":"custom-gpt-1"})"));
-
-  const auto get = build(shape, mb::get_input{"m-1"});
-  CHECK(get.method == verb::get);
-  CHECK(get.target == "/api/v1/memories/m-1");
-
-  const auto list = build(shape, mb::list_input{3, 10});
-  CHECK(list.method == verb::get);
-  CHECK(list.target == "/api/v1/memories/?user_id=alice&page=3&size=10");
-
-  const auto update = build(shape, mb::update_input{"m-1", "likes green tea", {}});
-  CHECK(update.method == verb::put);
-  CHECK(update.target == "/api/v1/memories/m-1");
-  REQUIRE(update.body);
-  CHECK(*update.body == json_object(R"({"memory_content":"likes green tea","user_id":"alice"})"));
-
-  const auto remove = build(shape, mb::delete_input{"m-1"});
-  CHECK(remove.method == verb::delete_);
-  CHECK(remove.target == "/api/v1/memories/");
-  REQUIRE(remove.body);
-  CHECK(*remove.body == json_object(R"({"memory_ids":["m-1"],"user_id":"alice"})"));
-}
-
-TEST_CASE("memory_bank dialect: ids and user ids are percent-encoded in targets",
+TEST_CASE("memory_bank dialect: mem0-oss search puts the owner in filters and asks top_k",
           "[memory_bank][dialect]") {
-  const mb::owner odd{"a&b=c d", "app"};
-  CHECK(build(mb::dialect::mem0_platform, mb::get_input{"../x?y"}).target ==
-        "/v1/memories/..%2Fx%3Fy/");
-  CHECK(build(mb::dialect::mem0_oss, mb::list_input{}, odd).target ==
-        "/memories?user_id=a%26b%3Dc%20d");
-  CHECK(build(mb::dialect::openmemory, mb::delete_input{"a/b"}).body->at("memory_ids") ==
-        boost::json::parse(R"(["a/b"])"));
+  // server/main.py SearchRequest has no `limit` (extra fields are ignored, top_k defaults to
+  // 20) and top-level entity ids are deprecated.
+  const auto plain = oss->search(alice, {.query = "tea", .limit = 7});
+  CHECK(plain.method == verb::post);
+  CHECK(plain.target == "/search");
+  CHECK(body_of(plain) ==
+        parse(R"({"query":"tea","filters":{"user_id":"alice"},"top_k":7})").as_object());
+
+  // One category is an equality on its tag; several an OR list; dates compare the numeric
+  // creation tag, since pgvector's gte/lte cast to numeric and created_at is ISO text.
+  const auto filtered =
+      oss->search(alice, {.query = "tea",
+                          .limit = 3,
+                          .filter = {.categories = {"Food & Drink", "travel"},
+                                     .created_after = at("2026-01-01T00:00:00Z"),
+                                     .created_before = at("2026-02-01T00:00:00Z")}});
+  CHECK(body_of(filtered).at("filters") == parse(R"({"user_id":"alice",
+                  "OR":[{"gpt_adapter_category_food_20_26_20drink":true},
+                        {"gpt_adapter_category_travel":true}],
+                  "gpt_adapter_created_at":{"gte":1767225600,"lte":1769904000}})"));
+  const auto one = oss->search(alice, {.query = "tea", .filter = {.categories = {"food"}}});
+  CHECK(body_of(one).at("filters") ==
+        parse(R"({"user_id":"alice","gpt_adapter_category_food":true})"));
 }
 
-TEST_CASE("memory_bank dialect: entity ids in caller input never reach the Memory Bank",
+TEST_CASE("memory_bank dialect: mem0-platform search uses v3 and its filter grammar",
           "[memory_bank][dialect]") {
-  for (const auto shape : all_dialects) {
-    INFO(mb::to_string(shape));
-    const auto search = build(shape, mb::search_input{"tea", 10, hostile_filters});
-    if (search.body) {
-      CHECK(search.body->at("user_id") == "alice");
-      const auto& filters = search.body->at("filters").as_object();
-      CHECK(filters == json_object(R"({"category":"food","AND":[{},{"category":"food"}]})"));
-    } else {
-      CHECK(search.target.find("mallory") == std::string::npos);
-      CHECK(search.target.find("user_id=alice") != std::string::npos);
-    }
-
-    const auto create = build(shape, mb::create_input{"likes tea", hostile_metadata});
-    REQUIRE(create.body);
-    CHECK(create.body->at("user_id") == "alice");
-    CHECK(create.body->at("metadata") == json_object(R"({"source":"chat"})"));
-    CHECK_FALSE(create.body->contains("run_id"));
-    CHECK_FALSE(create.body->contains("agent_id"));
-
-    const auto update = build(shape, mb::update_input{"m-1", "x", hostile_metadata});
-    REQUIRE(update.body);
-    if (const auto* metadata = update.body->if_contains("metadata")) {
-      CHECK(*metadata == json_object(R"({"source":"chat"})"));
-    }
-    if (const auto* user = update.body->if_contains("user_id")) {
-      CHECK(*user == "alice");
-    }
-  }
+  const auto plain = platform->search(alice, {.query = "tea", .limit = 7});
+  CHECK(plain.method == verb::post);
+  CHECK(plain.target == "/v3/memories/search/");
+  // Top-level user_id is a 400 on v3: the owner goes inside filters.
+  CHECK(body_of(plain) ==
+        parse(R"({"query":"tea","filters":{"user_id":"alice"},"top_k":7})").as_object());
+  const auto filtered =
+      platform->search(alice, {.query = "tea",
+                               .limit = 3,
+                               .filter = {.categories = {"food", "travel"},
+                                          .created_after = at("2026-01-01T00:00:00Z"),
+                                          .created_before = at("2026-02-01T00:00:00.500Z")}});
+  // Metadata takes bare values, eq, ne and contains only: several categories are ORed
+  // equalities; created_at compares natively.
+  CHECK(body_of(filtered).at("filters") == parse(R"({"AND":[{"user_id":"alice"},
+                         {"OR":[{"metadata":{"gpt_adapter_category_food":true}},
+                                {"metadata":{"gpt_adapter_category_travel":true}}]},
+                         {"created_at":{"gte":"2026-01-01T00:00:00.000Z"}},
+                         {"created_at":{"lte":"2026-02-01T00:00:00.500Z"}}]})"));
 }
 
-TEST_CASE("memory_bank dialect: invalid input is an error value", "[memory_bank][dialect]") {
-  const auto rejected = [](const mb::operation_input& input, const mb::owner& who = alice) {
-    for (const auto shape : all_dialects) {
-      const auto request = mb::build_request(shape, who, input);
-      if (request.ok()) {
-        return false;
-      }
-      if (request.error().kind != mb::error_kind::invalid_input) {
-        return false;
-      }
-    }
-    return true;
-  };
-  CHECK(rejected(mb::search_input{"", 10, {}}));
-  CHECK(rejected(mb::search_input{"tea", 0, {}}));
-  CHECK(rejected(mb::search_input{"tea", mb::max_search_limit + 1, {}}));
-  CHECK(rejected(mb::create_input{"", {}}));
-  CHECK(rejected(mb::get_input{""}));
-  CHECK(rejected(mb::update_input{"", "x", {}}));
-  CHECK(rejected(mb::update_input{"m-1", "", {}}));
-  CHECK(rejected(mb::delete_input{""}));
-  CHECK(rejected(mb::list_input{0, 10}));
-  CHECK(rejected(mb::list_input{1, 0}));
-  CHECK(rejected(mb::list_input{1, mb::max_page_size + 1}));
-  CHECK(rejected(mb::get_input{"m-1"}, mb::owner{"", "app"}));
-  CHECK_FALSE(rejected(mb::search_input{"tea", mb::max_search_limit, {}}));
-}
-
-TEST_CASE("memory_bank dialect: mem0 open-source search results normalise",
+TEST_CASE("memory_bank dialect: add requests carry the owner, the metadata and infer",
           "[memory_bank][dialect]") {
-  const auto body = boost::json::parse(R"({"results":[
-    {"id":"m-1","memory":"likes tea","score":0.87,"metadata":{"category":"food"},
-     "created_at":"2024-05-01T10:00:00Z","updated_at":null,"user_id":"alice","hash":"h"},
-    {"id":"m-2","memory":"lives in Lyon","score":null,"metadata":null}]})");
-  const auto memories = mb::parse_memories(body);
-  REQUIRE(memories.ok());
-  REQUIRE(memories->size() == 2);
-  const auto& first = memories.value()[0];
-  CHECK(first.memory_id == "m-1");
-  CHECK(first.content == "likes tea");
-  REQUIRE(first.relevance_score);
-  CHECK(*first.relevance_score == Approx(0.87));
-  CHECK(first.metadata == json_object(R"({"category":"food"})"));
-  CHECK(first.created_at == "2024-05-01T10:00:00Z");
-  CHECK(first.user_id == "alice");
-  const auto& second = memories.value()[1];
-  CHECK(second.memory_id == "m-2");
-  CHECK_FALSE(second.relevance_score);
-  CHECK(second.metadata.empty());
-  CHECK_FALSE(second.created_at);
-  CHECK_FALSE(second.user_id);
+  const json::object metadata{{"source", "chat"}, {"gpt_adapter_request_id", "r1"}};
+  const auto oss_add = oss->add(alice, {.content = "Likes tea", .infer = false}, metadata);
+  CHECK(oss_add.target == "/memories");
+  CHECK(body_of(oss_add) ==
+        parse(R"({"messages":[{"role":"user","content":"Likes tea"}],"user_id":"alice",
+                  "metadata":{"source":"chat","gpt_adapter_request_id":"r1"},"infer":false})")
+            .as_object());
+  const auto platform_add = platform->add(alice, {.content = "Likes tea"}, metadata);
+  CHECK(platform_add.target == "/v3/memories/add/");
+  CHECK(body_of(platform_add).at("infer") == true);
+  CHECK(body_of(platform_add).at("user_id") == "alice");
 }
 
-TEST_CASE("memory_bank dialect: mem0 platform answers normalise", "[memory_bank][dialect]") {
-  const auto list = mb::parse_memories(boost::json::parse(
-      R"([{"id":"p-1","memory":"likes tea","user_id":"alice","score":1,"created_at":"2024-01-01"}])"));
-  REQUIRE(list.ok());
-  REQUIRE(list->size() == 1);
-  CHECK(list.value()[0].memory_id == "p-1");
-  CHECK(list.value()[0].relevance_score == 1.0);
+TEST_CASE("memory_bank dialect: addressing one memory, listing, history and forget",
+          "[memory_bank][dialect]") {
+  const std::string id = "2c4d1f44-4f7b-4b2f-9f6e-7b5b4f5a1234";
+  CHECK(oss->get(id).target == "/memories/" + id);
+  CHECK(platform->get(id).target == "/v1/memories/" + id + "/");
+  CHECK(oss->history(id).target == "/memories/" + id + "/history");
+  CHECK(platform->history(id).target == "/v1/memories/" + id + "/history/");
+  CHECK(oss->remove(id).method == verb::delete_);
+  CHECK(platform->update(id, "new", json::object{{"k", 1}}).target == "/v1/memories/" + id + "/");
+  CHECK(body_of(oss->update(id, "new", json::object{{"k", 1}})) ==
+        parse(R"({"text":"new","metadata":{"k":1}})").as_object());
 
-  const auto added = mb::parse_memories(
-      boost::json::parse(R"([{"id":"p-2","data":{"memory":"likes coffee"},"event":"ADD"}])"));
+  // The open-source server has no offset: ask for everything up to the page and one more.
+  CHECK(oss->list(alice, {.page = 3, .page_size = 20}).target ==
+        "/memories?user_id=alice&top_k=61");
+  CHECK(oss->list(alice, {.page = 60, .page_size = 20}).target ==
+        "/memories?user_id=alice&top_k=1000");
+  const auto listed = platform->list(alice, {.page = 3, .page_size = 20});
+  CHECK(listed.method == verb::post);
+  CHECK(listed.target == "/v3/memories/?page=3&page_size=20");
+  CHECK(body_of(listed) == parse(R"({"filters":{"user_id":"alice"}})").as_object());
+
+  CHECK(oss->forget(alice).target == "/memories?user_id=alice");
+  CHECK(platform->forget(alice).target == "/v1/memories/?user_id=alice");
+  CHECK(platform->event("e1")->target == "/v1/event/e1/");
+  CHECK_FALSE(oss->event("e1").has_value());
+
+  // Entity ids are percent-encoded.
+  CHECK(oss->list({"a b&c"}, {}).target == "/memories?user_id=a%20b%26c&top_k=51");
+}
+
+TEST_CASE("memory_bank dialect: find_created looks for the request's tag",
+          "[memory_bank][dialect]") {
+  const auto oss_find = oss->find_created(alice, "req-1", "Likes tea");
+  CHECK(oss_find.target == "/search");
+  CHECK(
+      body_of(oss_find) ==
+      parse(R"({"query":"Likes tea","filters":{"user_id":"alice","gpt_adapter_request_id":"req-1"},
+                  "top_k":100,"threshold":0})")
+          .as_object());
+  const auto platform_find = platform->find_created(alice, "req-1", "Likes tea");
+  CHECK(platform_find.target == "/v3/memories/?page=1&page_size=100");
+  CHECK(body_of(platform_find).at("filters") ==
+        parse(R"({"AND":[{"user_id":"alice"},{"metadata":{"gpt_adapter_request_id":"req-1"}}]})"));
+}
+
+TEST_CASE("memory_bank dialect: mem0-oss answers are read as the server writes them",
+          "[memory_bank][dialect]") {
+  // Memory.search: MemoryItem.model_dump() with score and the promoted keys.
+  const auto found = oss->read_memories(parse(
+      R"({"results":[{"id":"7f0c...","memory":"Likes tea","hash":"x","metadata":{"a":1},
+          "score":0.82,"created_at":"2026-01-15T10:30:00.123456+00:00","updated_at":null,
+          "user_id":"alice"}]})"));
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK(found->front().content == "Likes tea");
+  CHECK(found->front().relevance_score == Approx(0.82));
+  CHECK(found->front().user_id == "alice");
+  CHECK_FALSE(found->front().updated_at.has_value());
+
+  // Memory.add: {"results": [{id, memory, event}]}; an empty list when nothing was extracted.
+  const auto added =
+      oss->read_add(parse(R"({"results":[{"id":"m1","memory":"Likes tea","event":"ADD"}]})"));
   REQUIRE(added.ok());
-  CHECK(added.value()[0].content == "likes coffee");
+  CHECK_FALSE(added->event_id.has_value());
+  REQUIRE(added->changes.size() == 1);
+  CHECK(added->changes.front().event == mb::change_event::add);
+  CHECK(oss->read_add(parse(R"({"results":[]})"))->changes.empty());
 
-  const auto wrapped = mb::parse_memories(boost::json::parse(R"({"results":[]})"));
-  REQUIRE(wrapped.ok());
-  CHECK(wrapped->empty());
+  // GET /memories/{id} answers 200 null for a memory it does not have.
+  const auto missing = oss->read_memory(parse("null"));
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing.value().has_value());
+
+  // Memory.history: the SQLite rows.
+  const auto history = oss->read_history(parse(
+      R"([{"id":"h1","memory_id":"m1","old_memory":null,"new_memory":"Likes tea","event":"ADD",
+           "created_at":"2026-01-15T10:30:00+00:00","updated_at":"2026-01-15T10:30:00+00:00",
+           "is_deleted":false,"actor_id":null,"role":"user"},
+          {"id":"h2","memory_id":"m1","old_memory":"Likes tea","new_memory":"Loves tea",
+           "event":"UPDATE","created_at":"2026-01-15T10:30:00+00:00",
+           "updated_at":"2026-01-16T10:30:00+00:00","is_deleted":false,"actor_id":null,
+           "role":null}])"));
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 2);
+  CHECK(history->at(1).event == mb::change_event::update);
+  CHECK(history->at(1).old_content == "Likes tea");
+
+  // server/errors.py: a provider's refused key or malformed request stays refused.
+  CHECK(oss->is_permanent_failure(
+      502, parse(R"({"detail":"...","code":"provider_auth_failed","request_id":"ab12cd34"})")));
+  CHECK(oss->is_permanent_failure(502, parse(R"({"detail":"...","code":"provider_bad_request"})")));
+  CHECK_FALSE(
+      oss->is_permanent_failure(502, parse(R"({"detail":"...","code":"provider_timeout"})")));
+  CHECK_FALSE(oss->is_permanent_failure(503, parse(R"({"detail":"..."})")));
+  CHECK(oss->refuses_bulk_delete(403));
+  CHECK_FALSE(platform->refuses_bulk_delete(403));
+
+  // Answers of the wrong shape are refused, not guessed at.
+  CHECK_FALSE(oss->read_memories(parse(R"([{"id":"m1","memory":"x"}])")).ok());
+  CHECK_FALSE(oss->read_add(parse(R"({"results":[{"id":"m1","memory":"x"}]})")).ok());
+  CHECK_FALSE(oss->read_memory(parse(R"({"memory":"no id"})")).ok());
 }
 
-TEST_CASE("memory_bank dialect: OpenMemory answers normalise", "[memory_bank][dialect]") {
-  const auto page = mb::parse_memories(boost::json::parse(R"({"items":[
-    {"id":"o-1","content":"likes tea","created_at":1714557600,"metadata_":{"k":"v"},"app_name":"gpt"},
-    {"id":"o-2","text":"lives in Lyon"}],"total":2,"page":1,"size":10,"pages":1})"));
+TEST_CASE("memory_bank dialect: mem0-oss pages are cut from what the server lists",
+          "[memory_bank][dialect]") {
+  const auto results = [](int count) {
+    json::array items;
+    for (int i = 0; i < count; ++i) {
+      items.push_back(json::object{{"id", "m" + std::to_string(i)}, {"memory", "x"}});
+    }
+    return json::value(json::object{{"results", std::move(items)}});
+  };
+  // Page 2 of 10 asked with top_k 21: 21 answered means a third page exists.
+  auto page = oss->read_page(results(21), {.page = 2, .page_size = 10});
   REQUIRE(page.ok());
-  REQUIRE(page->size() == 2);
-  CHECK(page.value()[0].content == "likes tea");
-  CHECK(page.value()[0].metadata == json_object(R"({"k":"v"})"));
-  CHECK_FALSE(page.value()[0].created_at);
-  CHECK(page.value()[1].content == "lives in Lyon");
-
-  const auto one =
-      mb::parse_memory(boost::json::parse(R"({"id":42,"text":"t","user_id":"alice"})"));
-  REQUIRE(one.ok());
-  CHECK(one->memory_id == "42");
+  CHECK(page->memories.size() == 10);
+  CHECK(page->memories.front().memory_id == "m10");
+  CHECK(page->has_more);
+  CHECK_FALSE(page->capped);
+  page = oss->read_page(results(15), {.page = 2, .page_size = 10});
+  CHECK(page->memories.size() == 5);
+  CHECK_FALSE(page->has_more);
+  // The last page the server can reach: it lists at most 1,000, so more may exist, unlistable.
+  page = oss->read_page(results(1000), {.page = 10, .page_size = 100});
+  CHECK(page->memories.size() == 100);
+  CHECK_FALSE(page->has_more);
+  CHECK(page->capped);
+  page = oss->read_page(results(1000), {.page = 11, .page_size = 100});
+  CHECK(page->memories.empty());
+  CHECK(page->capped);
 }
 
-TEST_CASE("memory_bank dialect: malformed bodies are error values", "[memory_bank][dialect]") {
-  for (const char* text : {
-           R"("just text")",
-           R"(null)",
-           R"(42)",
-           R"({"detail":"not found"})",
-           R"({"results":{"id":"m"}})",
-           R"({"results":[1]})",
-           R"({"results":[{"memory":"no id"}]})",
-           R"({"results":[{"id":"","memory":"empty id"}]})",
-           R"({"results":[{"id":"m","score":0.5}]})",
-           R"({"results":[{"id":"m","memory":"x","score":"high"}]})",
-           R"({"results":[{"id":"m","memory":"x","metadata":[1]}]})",
-           R"({"items":[{"id":true,"content":"x"}]})",
-       }) {
-    INFO(text);
-    const auto memories = mb::parse_memories(boost::json::parse(text));
-    REQUIRE_FALSE(memories.ok());
-    CHECK(memories.error().kind == mb::error_kind::malformed_response);
-  }
-  for (const char* text : {R"([])", R"({"id":"m"})", R"({"memory":"x"})"}) {
-    INFO(text);
-    const auto memory = mb::parse_memory(boost::json::parse(text));
-    REQUIRE_FALSE(memory.ok());
-    CHECK(memory.error().kind == mb::error_kind::malformed_response);
-  }
+TEST_CASE("memory_bank dialect: mem0-platform answers are read as the Platform writes them",
+          "[memory_bank][dialect]") {
+  // docs/api-reference/memory/add-memories.mdx: add is queued, with an event to poll.
+  const auto queued = platform->read_add(parse(R"({"event_id":"evt-uuid","status":"PENDING"})"));
+  REQUIRE(queued.ok());
+  CHECK(queued->event_id == "evt-uuid");
+  // docs/platform/features/direct-import.mdx: infer false stores at once.
+  const auto direct = platform->read_add(parse(
+      R"({"message":"Memories stored successfully","status":"SUCCEEDED","event_id":"e",
+          "results":[{"id":"19d6","data":{"memory":"Alice loves playing badminton"},"event":"ADD"}]})"));
+  REQUIRE(direct.ok());
+  CHECK_FALSE(direct->event_id.has_value());
+  REQUIRE(direct->changes.size() == 1);
+  CHECK(direct->changes.front().content == "Alice loves playing badminton");
+  CHECK_FALSE(platform->read_add(parse(R"({"status":"FAILED"})")).ok());
+
+  // GET /v1/event/{id}/ (docs/openapi.json; cli/CLI_SPECIFICATION.md shows the results).
+  CHECK(platform->read_event(parse(R"({"id":"e","status":"RUNNING"})"))->status ==
+        mb::event_answer::state::processing);
+  const auto done = platform->read_event(parse(
+      R"({"id":"evt-abc","event_type":"ADD","status":"SUCCEEDED","latency":412.0,
+          "results":[{"id":"mem-xyz","event":"UPDATE","user_id":"alice",
+                      "memory":"User prefers green tea","previous_memory":"User prefers coffee"},
+                     {"id":"mem-abc","event":"NONE","user_id":"alice"}]})"));
+  REQUIRE(done.ok());
+  CHECK(done->status == mb::event_answer::state::succeeded);
+  REQUIRE(done->changes.size() == 2);
+  CHECK(done->changes[0].event == mb::change_event::update);
+  CHECK(done->changes[0].previous_content == "User prefers coffee");
+  CHECK(done->changes[1].event == mb::change_event::none);
+  const auto failed =
+      platform->read_event(parse(R"({"id":"e","status":"FAILED","error":"LLM timeout"})"));
+  CHECK(failed->status == mb::event_answer::state::failed);
+  CHECK(failed->error == "LLM timeout");
+  CHECK_FALSE(platform->read_event(parse(R"({"id":"e","status":"LOST"})")).ok());
+
+  // POST /v3/memories/: the paginated envelope.
+  const auto page = platform->read_page(
+      parse(R"({"count":123,"next":"https://api.mem0.ai/v3/memories/?page=2&page_size=50",
+                "previous":null,"results":[{"id":"m","memory":"x","metadata":{},
+                "categories":["location"],"created_at":"2026-01-15T10:30:00Z",
+                "updated_at":"2026-01-15T10:30:00Z","user_id":"alice"}]})"),
+      {.page = 1, .page_size = 50});
+  REQUIRE(page.ok());
+  CHECK(page->has_more);
+  CHECK(page->memories.size() == 1);
+  CHECK_FALSE(
+      platform->read_page(parse(R"({"count":1,"next":null,"previous":null,"results":[]})"), {})
+          ->has_more);
+
+  // DELETE /v1/memories/ queues the deletion.
+  const auto forget = platform->read_forget(
+      parse(R"({"message":"Delete in progress. This may take some time.","event_id":"e9"})"));
+  CHECK(forget->event_id == "e9");
 }
 
-TEST_CASE("memory_bank dialect: another user's memory is not found", "[memory_bank][dialect]") {
-  const auto mine =
-      mb::parse_memory(boost::json::parse(R"({"id":"m","memory":"x","user_id":"alice"})"));
-  const auto theirs =
-      mb::parse_memory(boost::json::parse(R"({"id":"m","memory":"x","user_id":"bob"})"));
-  const auto unsaid = mb::parse_memory(boost::json::parse(R"({"id":"m","memory":"x"})"));
-  REQUIRE(mine.ok());
-  REQUIRE(theirs.ok());
-  REQUIRE(unsaid.ok());
-  CHECK_FALSE(mb::check_owner(*mine, "alice"));
-  const auto refused = mb::check_owner(*theirs, "alice");
-  REQUIRE(refused);
-  CHECK(refused->kind == mb::error_kind::not_found);
-  CHECK(refused->message.find("bob") == std::string::npos);
-  CHECK_FALSE(mb::check_owner(*unsaid, "alice"));
+TEST_CASE("memory_bank tags: categories, creation time and the request", "[memory_bank][tags]") {
+  CHECK(mb::category_tag("Food") == "gpt_adapter_category_food");
+  CHECK(mb::category_tag("food") == mb::category_tag("FOOD"));
+  CHECK(mb::category_tag("a.b") == "gpt_adapter_category_a_2eb");
+  CHECK(mb::category_tag("a_b") != mb::category_tag("a b"));
+  const auto tags = mb::creation_tags(
+      {.request_id = "r1", .enqueued_at = at("2026-01-01T00:00:01.900Z")}, {"Food"});
+  CHECK(tags == parse(R"({"gpt_adapter_request_id":"r1","gpt_adapter_created_at":1767225601,
+                          "gpt_adapter_category_food":true})")
+                    .as_object());
+  CHECK(mb::without_tags(json::object{{"a", 1}, {"gpt_adapter_request_id", "r"}}) ==
+        json::object{{"a", 1}});
+
+  mb::memory tagged{.memory_id = "m", .content = "x", .metadata = tags};
+  CHECK(mb::matches(tagged, {.categories = {"food"}}));
+  CHECK(mb::matches(tagged, {.categories = {"travel", "FOOD"}}));
+  CHECK_FALSE(mb::matches(tagged, {.categories = {"travel"}}));
+  CHECK(mb::matches(tagged, {.created_after = at("2026-01-01T00:00:01Z"),
+                             .created_before = at("2026-01-01T00:00:01Z")}));
+  CHECK_FALSE(mb::matches(tagged, {.created_after = at("2026-01-01T00:00:02Z")}));
+  // A memory stored by another client has no tags: its created_at decides the dates.
+  mb::memory foreign{.memory_id = "m", .content = "x", .created_at = "2026-03-01T10:00:00+00:00"};
+  CHECK(mb::matches(foreign, {.created_after = at("2026-02-01T00:00:00Z")}));
+  CHECK_FALSE(mb::matches(foreign, {.created_before = at("2026-02-01T00:00:00Z")}));
+  CHECK_FALSE(mb::matches(foreign, {.categories = {"food"}}));
+}
+
+TEST_CASE("memory_bank ids and owners: what may be sent to mem0", "[memory_bank][dialect]") {
+  CHECK(mb::is_memory_id("2c4d1f44-4f7b-4b2f-9f6e-7b5b4f5a1234"));
+  CHECK_FALSE(mb::is_memory_id("1"));
+  CHECK_FALSE(mb::is_memory_id("../memories"));
+  CHECK(mb::is_sendable_entity_id("7b2f0f4e-0000-4000-8000-000000000000"));
+  CHECK(mb::is_sendable_entity_id("app:7b2f0f4e"));
+  // The Platform's delete-all reads "*" as every user.
+  CHECK_FALSE(mb::is_sendable_entity_id("*"));
+  CHECK_FALSE(mb::is_sendable_entity_id(""));
+  CHECK_FALSE(mb::is_sendable_entity_id("a b"));
 }

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/memory_bank/operation_input.hpp"
+#include "common/text/rfc3339.hpp"
 
 namespace mb = gpt_adapter::memory_bank;
 using gpt_adapter::queue::operation;
@@ -37,16 +38,22 @@ std::string rejection(operation op, std::string_view payload) {
 
 }  // namespace
 
-TEST_CASE("memory_bank operation_input: search reads query, limit and filters",
+TEST_CASE("memory_bank operation_input: search reads query, limit and the GPT-facing filters",
           "[memory_bank][operation_input]") {
   const auto full = parsed<mb::search_input>(
-      operation::search, R"({"query":"tea","limit":5,"filters":{"categories":["food"]}})");
+      operation::search,
+      R"({"query":"tea","limit":5,"filters":{"categories":["food","travel"],
+          "date_range":{"start":"2026-01-01T00:00:00Z","end":"2026-01-31T23:59:59.999+01:00"}}})");
   CHECK(full.query == "tea");
   CHECK(full.limit == 5);
-  CHECK(full.filters == json_object(R"({"categories":["food"]})"));
+  CHECK(full.filter.categories == std::vector<std::string>{"food", "travel"});
+  REQUIRE(full.filter.created_after.has_value());
+  CHECK(*full.filter.created_after == *gpt_adapter::text::parse_rfc3339("2026-01-01T00:00:00Z"));
+  CHECK(*full.filter.created_before ==
+        *gpt_adapter::text::parse_rfc3339("2026-01-31T22:59:59.999Z"));
   const auto defaults = parsed<mb::search_input>(operation::search, R"({"query":"tea"})");
   CHECK(defaults.limit == 10);
-  CHECK(defaults.filters.empty());
+  CHECK(defaults.filter.empty());
 }
 
 TEST_CASE("memory_bank operation_input: create keeps categories and priority in the metadata",
@@ -57,6 +64,10 @@ TEST_CASE("memory_bank operation_input: create keeps categories and priority in 
   CHECK(input.content == "likes tea");
   CHECK(input.metadata ==
         json_object(R"({"source":"chat","categories":["food"],"priority":"high"})"));
+  CHECK(input.categories == std::vector<std::string>{"food"});
+  CHECK(input.infer);
+  CHECK_FALSE(
+      parsed<mb::create_input>(operation::create, R"({"content":"x","infer":false})").infer);
 }
 
 TEST_CASE("memory_bank operation_input: get, update, delete and list read their fields",
@@ -74,6 +85,9 @@ TEST_CASE("memory_bank operation_input: get, update, delete and list read their 
   const auto list_defaults = parsed<mb::list_input>(operation::list, "{}");
   CHECK(list_defaults.page == 1);
   CHECK(list_defaults.page_size == 50);
+  CHECK(parsed<mb::history_input>(operation::history, R"({"memory_id":"m-4"})").memory_id == "m-4");
+  CHECK(std::holds_alternative<mb::forget_input>(
+      mb::parse_operation_input(operation::forget, json_object("{}")).value()));
 }
 
 TEST_CASE("memory_bank operation_input: bad payloads name the field",
@@ -86,6 +100,12 @@ TEST_CASE("memory_bank operation_input: bad payloads name the field",
       {operation::search, R"({"query":"t","limit":-1})", "limit"},
       {operation::search, R"({"query":"t","limit":1.5})", "limit"},
       {operation::search, R"({"query":"t","filters":[]})", "filters"},
+      {operation::search, R"({"query":"t","filters":{"user_id":"mallory"}})", "filters.user_id"},
+      {operation::search, R"({"query":"t","filters":{"categories":"food"}})", "categories"},
+      {operation::search, R"({"query":"t","filters":{"date_range":{"start":"yesterday"}}})",
+       "filters.date_range.start"},
+      {operation::create, R"({"content":"x","infer":"no"})", "infer"},
+      {operation::history, R"({})", "memory_id"},
       {operation::create, R"({"metadata":{}})", "content"},
       {operation::create, R"({"content":"x","metadata":"m"})", "metadata"},
       {operation::create, R"({"content":"x","categories":"food"})", "categories"},

@@ -111,6 +111,29 @@ TEST_CASE("a create request is checked and becomes the worker's payload", "[memo
   CHECK(pointers_of(memory::parse_create_request(many_categories)) == pointers{"#/categories"});
 }
 
+TEST_CASE("a create request may ask to store the content verbatim", "[memory_requests]") {
+  const auto inferred = memory::parse_create_request(json::parse(R"({"content": "x"})"));
+  REQUIRE(inferred.ok());
+  CHECK(inferred->infer);
+  CHECK(memory::to_job_payload(inferred.value()).at("infer") == true);
+  const auto verbatim =
+      memory::parse_create_request(json::parse(R"({"content": "x", "infer": false})"));
+  REQUIRE(verbatim.ok());
+  CHECK(memory::to_job_payload(verbatim.value()).at("infer") == false);
+  CHECK(pointers_of(memory::parse_create_request(json::parse(R"({"content": "x", "infer": 0})"))) ==
+        pointers{"#/infer"});
+}
+
+TEST_CASE("metadata keys the adapter tags memories with are reserved", "[memory_requests]") {
+  CHECK(pointers_of(memory::parse_create_request(json::parse(
+            R"({"content": "x", "metadata": {"ok": 1, "gpt_adapter_request_id": "forged"}})"))) ==
+        pointers{"#/metadata/gpt_adapter_request_id"});
+  CHECK(pointers_of(memory::parse_update_request(
+            "0b6c2f9e-8d1a-4c55-9a43-2f3e1b7d9c10",
+            json::parse(R"({"content": "x", "metadata": {"gpt_adapter_category_a/b": true}})"))) ==
+        pointers{"#/metadata/gpt_adapter_category_a~1b"});
+}
+
 TEST_CASE("the idempotency key comes from the header or the body, not two different ones",
           "[memory_requests]") {
   CHECK(memory::resolve_idempotency_key(std::nullopt, std::nullopt).value() == std::nullopt);

@@ -75,8 +75,24 @@ TEST_CASE("worker settings read the ops listener", "[config][worker]") {
   auto values = minimal_api_environment();
   values.erase("JWT_SECRET_KEY");  // the worker signs nothing
   values["WORKER_OPS_PORT"] = "9200";
+  values["MEMORY_BANK_API_URL"] = "http://127.0.0.1:8765";
   const auto settings = worker::read_worker_settings(env_reader(env_source::from_map(values)));
   CHECK(settings.ops_listener.port == 9200);
+}
+
+TEST_CASE("worker settings: an add must time out before the hard time limit abandons it",
+          "[config][worker]") {
+  auto values = minimal_api_environment();
+  values.erase("JWT_SECRET_KEY");
+  values["MEMORY_BANK_API_URL"] = "http://127.0.0.1:8765";
+  values["MEMORY_BANK_ADD_TIMEOUT_MS"] = "120000";
+  CHECK_THROWS_WITH(worker::read_worker_settings(env_reader(env_source::from_map(values))),
+                    Catch::StartsWith("MEMORY_BANK_ADD_TIMEOUT_MS") &&
+                        Catch::Contains("WORKER_HARD_TIME_LIMIT_MS"));
+  values["WORKER_HARD_TIME_LIMIT_MS"] = "130000";
+  values["WORKER_VISIBILITY_TIMEOUT_MS"] = "160000";
+  CHECK(worker::read_worker_settings(env_reader(env_source::from_map(values)))
+            .memory_bank.add_timeout == std::chrono::milliseconds(120000));
 }
 
 TEST_CASE("listener ports are 1 to 65535: port 0 stops start-up naming the variable",
@@ -89,6 +105,7 @@ TEST_CASE("listener ports are 1 to 65535: port 0 stops start-up naming the varia
 
   auto worker = minimal_api_environment();
   worker.erase("JWT_SECRET_KEY");
+  worker["MEMORY_BANK_API_URL"] = "http://127.0.0.1:8765";
   worker["WORKER_OPS_PORT"] = "0";
   CHECK_THROWS_WITH(worker::read_worker_settings(env_reader(env_source::from_map(worker))),
                     Catch::StartsWith("WORKER_OPS_PORT") && Catch::Contains("from 1 to 65535"));

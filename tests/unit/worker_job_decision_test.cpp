@@ -35,6 +35,8 @@ memory_bank::call_result answer(kind outcome) {
   return result;
 }
 
+const worker::event_polling polling{.first = 500ms, .longest = 4000ms};
+
 // Random source fixed at the top of the range, so the backoff equals its ceiling (minus 1 ms).
 queue::retry_policy policy() {
   return queue::retry_policy({.max_attempts = 3, .base_delay = 2s, .max_delay = 60s},
@@ -50,26 +52,29 @@ worker::job_settings read(std::map<std::string, std::string> values) {
 
 TEST_CASE("worker decision: success, not found and rejected are final", "[worker][decision]") {
   const auto job = job_at_attempt(1);
-  CHECK(worker::decide(job, answer(kind::ok), policy(), start, 250ms).what == action::succeed);
-  CHECK(worker::decide(job, answer(kind::not_found), policy(), start, 250ms).what == action::fail);
-  const auto rejected = worker::decide(job, answer(kind::rejected), policy(), start, 250ms);
+  CHECK(worker::decide(job, answer(kind::ok), policy(), start, 250ms, polling).what ==
+        action::succeed);
+  CHECK(worker::decide(job, answer(kind::not_found), policy(), start, 250ms, polling).what ==
+        action::fail);
+  const auto rejected =
+      worker::decide(job, answer(kind::rejected), policy(), start, 250ms, polling);
   CHECK(rejected.what == action::dead_letter);
   CHECK(rejected.reason == queue::dead_letter_reason::not_retryable);
 }
 
 TEST_CASE("worker decision: transient failures back off, then exhaust", "[worker][decision]") {
   const auto first =
-      worker::decide(job_at_attempt(1), answer(kind::transient), policy(), start, 250ms);
+      worker::decide(job_at_attempt(1), answer(kind::transient), policy(), start, 250ms, polling);
   CHECK(first.what == action::retry);
   CHECK(first.delay > 1900ms);
   CHECK(first.delay < 2000ms);
   const auto second =
-      worker::decide(job_at_attempt(2), answer(kind::transient), policy(), start, 250ms);
+      worker::decide(job_at_attempt(2), answer(kind::transient), policy(), start, 250ms, polling);
   CHECK(second.what == action::retry);
   CHECK(second.delay > 3900ms);
   CHECK(second.delay < 4000ms);
   const auto last =
-      worker::decide(job_at_attempt(3), answer(kind::transient), policy(), start, 250ms);
+      worker::decide(job_at_attempt(3), answer(kind::transient), policy(), start, 250ms, polling);
   CHECK(last.what == action::dead_letter);
   CHECK(last.reason == queue::dead_letter_reason::exhausted);
 }
@@ -77,11 +82,11 @@ TEST_CASE("worker decision: transient failures back off, then exhaust", "[worker
 TEST_CASE("worker decision: Retry-After is a floor, the deadline a ceiling", "[worker][decision]") {
   auto limited = answer(kind::transient);
   limited.retry_after = 10s;
-  const auto waited = worker::decide(job_at_attempt(1), limited, policy(), start, 250ms);
+  const auto waited = worker::decide(job_at_attempt(1), limited, policy(), start, 250ms, polling);
   CHECK(waited.what == action::retry);
   CHECK(waited.delay == 10s);
   limited.retry_after = 61s;
-  const auto late = worker::decide(job_at_attempt(1), limited, policy(), start, 250ms);
+  const auto late = worker::decide(job_at_attempt(1), limited, policy(), start, 250ms, polling);
   CHECK(late.what == action::dead_letter);
   CHECK(late.reason == queue::dead_letter_reason::past_deadline);
 }
@@ -90,14 +95,14 @@ TEST_CASE("worker decision: an open circuit delays without an attempt, within th
           "[worker][decision]") {
   auto open = answer(kind::circuit_open);
   open.retry_after = 5s;
-  const auto delayed = worker::decide(job_at_attempt(3), open, policy(), start, 250ms);
+  const auto delayed = worker::decide(job_at_attempt(3), open, policy(), start, 250ms, polling);
   CHECK(delayed.what == action::delay);
   CHECK(delayed.delay == 5s);
   CHECK(delayed.error_code == queue::job_error_code::memory_bank_unavailable);
   open.retry_after = 0ms;
-  CHECK(worker::decide(job_at_attempt(1), open, policy(), start, 250ms).delay == 250ms);
+  CHECK(worker::decide(job_at_attempt(1), open, policy(), start, 250ms, polling).delay == 250ms);
   open.retry_after = 5s;
-  const auto late = worker::decide(job_at_attempt(1), open, policy(), start + 58s, 250ms);
+  const auto late = worker::decide(job_at_attempt(1), open, policy(), start + 58s, 250ms, polling);
   CHECK(late.what == action::dead_letter);
   CHECK(late.reason == queue::dead_letter_reason::past_deadline);
   CHECK(late.error_code == queue::job_error_code::memory_bank_unavailable);
@@ -107,7 +112,7 @@ TEST_CASE("worker decision: only an open circuit records memory_bank_unavailable
           "[worker][decision]") {
   for (const auto outcome : {kind::ok, kind::not_found, kind::rejected, kind::transient}) {
     INFO(static_cast<int>(outcome));
-    CHECK_FALSE(worker::decide(job_at_attempt(1), answer(outcome), policy(), start, 250ms)
+    CHECK_FALSE(worker::decide(job_at_attempt(1), answer(outcome), policy(), start, 250ms, polling)
                     .error_code.has_value());
   }
 }
@@ -118,7 +123,39 @@ TEST_CASE("worker decision: a job without an end user acts in its application's 
   CHECK(worker::job_owner(job).user_id == "app:app-1");
   job.end_user_id = "0b6c2f9e-8d1a-4c55-9a43-2f3e1b7d9c10";
   CHECK(worker::job_owner(job).user_id == "0b6c2f9e-8d1a-4c55-9a43-2f3e1b7d9c10");
-  CHECK(worker::job_owner(job).app == "app-1");
+}
+
+TEST_CASE("worker decision: an add the Memory Bank is still processing waits for its next poll",
+          "[worker][decision]") {
+  auto job = job_at_attempt(2);
+  auto working = answer(kind::in_progress);
+  working.event_id = "evt-1";
+  const auto first = worker::decide(job, working, policy(), start, 250ms, polling);
+  CHECK(first.what == action::await_event);
+  CHECK(first.delay == 500ms);
+  job.event_polls = 2;
+  CHECK(worker::decide(job, working, policy(), start, 250ms, polling).delay == 2000ms);
+  job.event_polls = 10;
+  CHECK(worker::decide(job, working, policy(), start, 250ms, polling).delay == 4000ms);
+  // Never past the deadline: the job is given up with the reason.
+  const auto late = worker::decide(job, working, policy(), start + 57s, 250ms, polling);
+  CHECK(late.what == action::dead_letter);
+  CHECK(late.reason == queue::dead_letter_reason::past_deadline);
+  CHECK(worker::event_poll_delay(polling, 0) == 500ms);
+  CHECK(worker::event_poll_delay(polling, 1) == 1000ms);
+  CHECK(worker::event_poll_delay(polling, 100) == 4000ms);
+}
+
+TEST_CASE("worker decision: refused credentials are retried and recorded as unauthorized",
+          "[worker][decision]") {
+  const auto first = worker::decide(job_at_attempt(1), answer(kind::unauthorized), policy(), start,
+                                    250ms, polling);
+  CHECK(first.what == action::retry);
+  CHECK(first.error_code == queue::job_error_code::memory_bank_unauthorized);
+  const auto last = worker::decide(job_at_attempt(3), answer(kind::unauthorized), policy(), start,
+                                   250ms, polling);
+  CHECK(last.what == action::dead_letter);
+  CHECK(last.reason == queue::dead_letter_reason::exhausted);
 }
 
 TEST_CASE("worker settings: defaults follow the seeds", "[worker][settings]") {

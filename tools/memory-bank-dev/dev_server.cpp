@@ -8,18 +8,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "common/http/health_routes.hpp"
-#include "common/http/request_id.hpp"
 #include "common/http/server.hpp"
 #include "common/logging/logger.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/service/lifecycle.hpp"
-#include "common/text/percent_encoding.hpp"
+#include "tools/memory-bank-dev/oss_routes.hpp"
+#include "tools/memory-bank-dev/platform_routes.hpp"
 
 namespace gpt_adapter::memory_bank_dev {
 namespace {
@@ -28,96 +25,6 @@ namespace net = boost::asio;
 using boost::beast::http::status;
 
 constexpr std::size_t recent_calls_kept = 200;
-constexpr std::size_t default_search_limit = 100;
-
-http::response json_answer(const http::request_context& context, status code,
-                           const boost::json::value& body) {
-  http::response answer{code, context.message.version()};
-  answer.set(boost::beast::http::field::content_type, "application/json");
-  // The Memory Bank's own id for the call, distinct from the caller's X-Request-ID.
-  answer.set("Request-Id", "mbdev-" + http::generate_request_id());
-  answer.body() = boost::json::serialize(body);
-  answer.prepare_payload();
-  return answer;
-}
-
-http::response detail_answer(const http::request_context& context, status code,
-                             std::string detail) {
-  return json_answer(context, code, boost::json::object{{"detail", std::move(detail)}});
-}
-
-std::map<std::string, std::string> query_parameters(std::string_view query) {
-  std::map<std::string, std::string> parameters;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    const auto equals = pair.find('=');
-    const auto name = text::percent_decode(pair.substr(0, equals), text::plus_sign::space);
-    const auto value = text::percent_decode(
-        equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1),
-        text::plus_sign::space);
-    if (name && value) {
-      parameters[*name] = *value;
-    }
-  }
-  return parameters;
-}
-
-std::string string_at(const boost::json::object& object, std::string_view name) {
-  const auto* value = object.if_contains(name);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
-}
-
-entity entity_of(const boost::json::object& object) {
-  return {string_at(object, "user_id"), string_at(object, "agent_id"), string_at(object, "run_id")};
-}
-
-entity entity_of(const std::map<std::string, std::string>& parameters) {
-  entity found;
-  if (auto it = parameters.find("user_id"); it != parameters.end()) {
-    found.user_id = it->second;
-  }
-  if (auto it = parameters.find("agent_id"); it != parameters.end()) {
-    found.agent_id = it->second;
-  }
-  if (auto it = parameters.find("run_id"); it != parameters.end()) {
-    found.run_id = it->second;
-  }
-  return found;
-}
-
-constexpr std::string_view missing_entity =
-    "At least one identifier (user_id, agent_id, run_id) is required.";
-
-boost::json::object memory_json(const stored_memory& memory) {
-  boost::json::object object{{"id", memory.id},
-                             {"memory", memory.text},
-                             {"metadata", memory.metadata},
-                             {"created_at", memory.created_at},
-                             {"updated_at", memory.updated_at}};
-  if (!memory.owner.user_id.empty()) {
-    object["user_id"] = memory.owner.user_id;
-  }
-  if (!memory.owner.agent_id.empty()) {
-    object["agent_id"] = memory.owner.agent_id;
-  }
-  if (!memory.owner.run_id.empty()) {
-    object["run_id"] = memory.owner.run_id;
-  }
-  return object;
-}
-
-// The body as a JSON object, or the 422 answer FastAPI would give.
-std::variant<boost::json::object, http::response> json_body(const http::request_context& context) {
-  boost::system::error_code error;
-  auto value = boost::json::parse(context.message.body(), error);
-  if (error || !value.is_object()) {
-    return detail_answer(context, status::unprocessable_entity,
-                         "The request body must be a JSON object.");
-  }
-  return std::move(value.as_object());
-}
 
 std::string authorization_scheme(const http::request& message) {
   if (!message["X-API-Key"].empty()) {
@@ -197,16 +104,30 @@ dev_server_options parse_command_line(const std::vector<std::string>& args) {
       options.faults.fail_status = static_cast<int>(parse_integer(flag, value(), 400, 599));
     } else if (flag == "--api-key") {
       options.api_key = value();
+    } else if (flag == "--user-api-key") {
+      options.user_api_key = value();
+    } else if (flag == "--processing-delay-ms") {
+      options.processing_delay = std::chrono::milliseconds(parse_integer(flag, value(), 0, 600000));
+    } else if (flag == "--dialect") {
+      const auto& name = value();
+      const auto shape = memory_bank::parse_dialect(name);
+      if (!shape) {
+        throw std::invalid_argument("--dialect expects mem0-oss or mem0-platform");
+      }
+      options.shape = *shape;
     } else {
       throw std::invalid_argument("unknown flag " + flag);
     }
   }
+  if (options.shape == memory_bank::dialect::mem0_platform && options.user_api_key) {
+    throw std::invalid_argument("--user-api-key is for --dialect mem0-oss");
+  }
   return options;
 }
 
-dev_memory_bank::dev_memory_bank(std::shared_ptr<memory_store> store, fault_settings faults,
-                                 std::optional<std::string> api_key)
-    : store_(std::move(store)), api_key_(std::move(api_key)), faults_(faults) {}
+dev_memory_bank::dev_memory_bank(std::shared_ptr<memory_store> store,
+                                 const dev_server_options& options)
+    : store_(std::move(store)), options_(options), faults_(options.faults) {}
 
 fault_settings dev_memory_bank::faults() const {
   std::lock_guard lock(mutex_);
@@ -215,28 +136,34 @@ fault_settings dev_memory_bank::faults() const {
 
 void dev_memory_bank::add_routes(http::router& routes) {
   using http::verb;
+  const route_guard guard = [self = shared_from_this()](std::string operation,
+                                                        dialect_handler inner) {
+    return self->guarded(std::move(operation), std::move(inner));
+  };
+  if (options_.shape == memory_bank::dialect::mem0_platform) {
+    platform::add_routes(routes, store_, guard, {.processing_delay = options_.processing_delay});
+  } else {
+    oss::add_routes(routes, store_, guard);
+  }
   auto bind = [self = shared_from_this()](auto member) -> http::handler {
     return [self, member](http::request_context& context) { return ((*self).*member)(context); };
   };
-  routes.add(verb::post, "/memories", guarded("add", bind(&dev_memory_bank::add)));
-  routes.add(verb::get, "/memories", guarded("list", bind(&dev_memory_bank::list)));
-  routes.add(verb::delete_, "/memories", guarded("delete_all", bind(&dev_memory_bank::remove_all)));
-  routes.add(verb::get, "/memories/{memory_id}", guarded("get", bind(&dev_memory_bank::get)));
-  routes.add(verb::put, "/memories/{memory_id}", guarded("update", bind(&dev_memory_bank::update)));
-  routes.add(verb::delete_, "/memories/{memory_id}",
-             guarded("delete", bind(&dev_memory_bank::remove)));
-  routes.add(verb::get, "/memories/{memory_id}/history",
-             guarded("history", bind(&dev_memory_bank::history)));
-  routes.add(verb::post, "/search", guarded("search", bind(&dev_memory_bank::search)));
-  routes.add(verb::post, "/reset", guarded("reset", bind(&dev_memory_bank::reset)));
-
   routes.add(verb::get, "/_dev/faults", bind(&dev_memory_bank::show_faults));
   routes.add(verb::post, "/_dev/faults", bind(&dev_memory_bank::change_faults));
   routes.add(verb::get, "/_dev/stats", bind(&dev_memory_bank::show_stats));
   routes.add(verb::delete_, "/_dev/stats", bind(&dev_memory_bank::clear_stats));
 }
 
-http::handler dev_memory_bank::guarded(std::string operation, http::handler inner) {
+std::variant<caller, http::response> dev_memory_bank::authenticate(
+    const http::request_context& context) const {
+  if (options_.shape == memory_bank::dialect::mem0_platform) {
+    return platform::authenticate(options_.api_key, context);
+  }
+  return oss::authenticate({.admin_key = options_.api_key, .user_key = options_.user_api_key},
+                           context);
+}
+
+http::handler dev_memory_bank::guarded(std::string operation, dialect_handler inner) {
   return [self = shared_from_this(), operation = std::move(operation), inner = std::move(inner)](
              http::request_context& context) -> net::awaitable<http::response> {
     std::chrono::milliseconds latency{0};
@@ -258,10 +185,11 @@ http::handler dev_memory_bank::guarded(std::string operation, http::handler inne
     if (auto failure = self->injected_failure(context)) {
       co_return std::move(*failure);
     }
-    if (auto refused = self->refused_credentials(context)) {
+    auto who = self->authenticate(context);
+    if (auto* refused = std::get_if<http::response>(&who)) {
       co_return std::move(*refused);
     }
-    co_return co_await inner(context);
+    co_return co_await inner(context, std::get<caller>(who));
   };
 }
 
@@ -281,203 +209,12 @@ std::optional<http::response> dev_memory_bank::injected_failure(
     return std::nullopt;
   }
   ++injected_failures_;
-  auto answer = detail_answer(context, *code, "Injected failure (memory-bank-dev).");
+  auto answer = json_answer(context, *code,
+                            boost::json::object{{"detail", "Injected failure (memory-bank-dev)."}});
   if (*code == status::too_many_requests || *code == status::service_unavailable) {
     answer.set(boost::beast::http::field::retry_after, "1");
   }
   return answer;
-}
-
-std::optional<http::response> dev_memory_bank::refused_credentials(
-    const http::request_context& context) const {
-  if (!api_key_) {
-    return std::nullopt;
-  }
-  const auto& message = context.message;
-  const auto header = message[boost::beast::http::field::authorization];
-  const auto space = header.find(' ');
-  const bool by_header = space != std::string_view::npos &&
-                         (boost::beast::iequals(header.substr(0, space), "Bearer") ||
-                          boost::beast::iequals(header.substr(0, space), "Token")) &&
-                         header.substr(space + 1) == *api_key_;
-  if (by_header || message["X-API-Key"] == *api_key_) {
-    return std::nullopt;
-  }
-  return detail_answer(context, status::unauthorized, "Invalid or missing API key.");
-}
-
-net::awaitable<http::response> dev_memory_bank::add(http::request_context& context) {
-  auto parsed = json_body(context);
-  if (auto* refused = std::get_if<http::response>(&parsed)) {
-    co_return std::move(*refused);
-  }
-  const auto& body = std::get<boost::json::object>(parsed);
-  const auto owner = entity_of(body);
-  if (!owner.any()) {
-    co_return detail_answer(context, status::bad_request, std::string(missing_entity));
-  }
-  const auto* messages = body.if_contains("messages");
-  if (messages == nullptr || !messages->is_array() || messages->as_array().empty()) {
-    co_return detail_answer(context, status::unprocessable_entity,
-                            "messages must be a non-empty list of {role, content}.");
-  }
-  // mem0 extracts facts from what the user said; here each user message is one memory.
-  std::vector<std::string> user_texts;
-  std::vector<std::string> all_texts;
-  for (const auto& message : messages->as_array()) {
-    if (!message.is_object() || !message.as_object().contains("content") ||
-        !message.as_object().at("content").is_string()) {
-      co_return detail_answer(context, status::unprocessable_entity,
-                              "Every message needs a string content.");
-    }
-    const auto content = string_at(message.as_object(), "content");
-    if (content.empty()) {
-      continue;
-    }
-    all_texts.push_back(content);
-    if (string_at(message.as_object(), "role") == "user") {
-      user_texts.push_back(content);
-    }
-  }
-  boost::json::object metadata;
-  if (const auto* given = body.if_contains("metadata"); given != nullptr && !given->is_null()) {
-    if (!given->is_object()) {
-      co_return detail_answer(context, status::unprocessable_entity, "metadata must be an object.");
-    }
-    metadata = given->as_object();
-  }
-  boost::json::array results;
-  for (const auto& memory :
-       store_->add(owner, user_texts.empty() ? all_texts : user_texts, metadata)) {
-    auto object = memory_json(memory);
-    object["event"] = "ADD";
-    results.push_back(std::move(object));
-  }
-  co_return json_answer(context, status::ok, boost::json::object{{"results", std::move(results)}});
-}
-
-net::awaitable<http::response> dev_memory_bank::search(http::request_context& context) {
-  auto parsed = json_body(context);
-  if (auto* refused = std::get_if<http::response>(&parsed)) {
-    co_return std::move(*refused);
-  }
-  const auto& body = std::get<boost::json::object>(parsed);
-  const auto query = string_at(body, "query");
-  if (query.empty()) {
-    co_return detail_answer(context, status::unprocessable_entity, "query is required.");
-  }
-  const auto owner = entity_of(body);
-  if (!owner.any()) {
-    co_return detail_answer(context, status::bad_request, std::string(missing_entity));
-  }
-  std::size_t limit = default_search_limit;
-  if (const auto* given = body.if_contains("limit"); given != nullptr && !given->is_null()) {
-    if (!given->is_int64() || given->as_int64() < 1) {
-      co_return detail_answer(context, status::unprocessable_entity,
-                              "limit must be a positive integer.");
-    }
-    limit = static_cast<std::size_t>(given->as_int64());
-  }
-  boost::json::object filters;
-  if (const auto* given = body.if_contains("filters"); given != nullptr && !given->is_null()) {
-    if (!given->is_object()) {
-      co_return detail_answer(context, status::unprocessable_entity, "filters must be an object.");
-    }
-    filters = given->as_object();
-  }
-  boost::json::array results;
-  for (const auto& found : store_->search(query, owner, limit, filters)) {
-    auto object = memory_json(found.memory);
-    object["score"] = found.score;
-    results.push_back(std::move(object));
-  }
-  co_return json_answer(context, status::ok, boost::json::object{{"results", std::move(results)}});
-}
-
-net::awaitable<http::response> dev_memory_bank::list(http::request_context& context) {
-  const auto owner = entity_of(query_parameters(context.query));
-  if (!owner.any()) {
-    co_return detail_answer(context, status::bad_request, std::string(missing_entity));
-  }
-  boost::json::array results;
-  for (const auto& memory : store_->list(owner)) {
-    results.push_back(memory_json(memory));
-  }
-  co_return json_answer(context, status::ok, boost::json::object{{"results", std::move(results)}});
-}
-
-net::awaitable<http::response> dev_memory_bank::get(http::request_context& context) {
-  const auto found = store_->get(std::string(context.path_param("memory_id")));
-  if (!found) {
-    co_return detail_answer(context, status::not_found, "Memory not found.");
-  }
-  co_return json_answer(context, status::ok, memory_json(*found));
-}
-
-net::awaitable<http::response> dev_memory_bank::update(http::request_context& context) {
-  auto parsed = json_body(context);
-  if (auto* refused = std::get_if<http::response>(&parsed)) {
-    co_return std::move(*refused);
-  }
-  const auto& body = std::get<boost::json::object>(parsed);
-  // mem0 versions name the new text differently.
-  std::string text;
-  for (const std::string_view name : {"text", "data", "memory"}) {
-    if (text.empty()) {
-      text = string_at(body, name);
-    }
-  }
-  if (text.empty()) {
-    co_return detail_answer(context, status::unprocessable_entity, "text is required.");
-  }
-  std::optional<boost::json::object> metadata;
-  if (const auto* given = body.if_contains("metadata"); given != nullptr && given->is_object()) {
-    metadata = given->as_object();
-  }
-  if (!store_->update(std::string(context.path_param("memory_id")), text, metadata)) {
-    co_return detail_answer(context, status::not_found, "Memory not found.");
-  }
-  co_return json_answer(context, status::ok,
-                        boost::json::object{{"message", "Memory updated successfully!"}});
-}
-
-net::awaitable<http::response> dev_memory_bank::remove(http::request_context& context) {
-  if (!store_->remove(std::string(context.path_param("memory_id")))) {
-    co_return detail_answer(context, status::not_found, "Memory not found.");
-  }
-  co_return json_answer(context, status::ok,
-                        boost::json::object{{"message", "Memory deleted successfully"}});
-}
-
-net::awaitable<http::response> dev_memory_bank::remove_all(http::request_context& context) {
-  const auto owner = entity_of(query_parameters(context.query));
-  if (!owner.any()) {
-    co_return detail_answer(context, status::bad_request, std::string(missing_entity));
-  }
-  const auto removed = store_->remove_all(owner);
-  co_return json_answer(
-      context, status::ok,
-      boost::json::object{{"message", "All relevant memories deleted"}, {"deleted", removed}});
-}
-
-net::awaitable<http::response> dev_memory_bank::history(http::request_context& context) {
-  boost::json::array entries;
-  for (const auto& entry : store_->history(std::string(context.path_param("memory_id")))) {
-    boost::json::object object{{"id", entry.id},
-                               {"memory_id", entry.memory_id},
-                               {"event", entry.event},
-                               {"created_at", entry.created_at}};
-    object["old_memory"] = entry.old_memory ? boost::json::value(*entry.old_memory) : nullptr;
-    object["new_memory"] = entry.new_memory ? boost::json::value(*entry.new_memory) : nullptr;
-    entries.push_back(std::move(object));
-  }
-  co_return json_answer(context, status::ok, entries);
-}
-
-net::awaitable<http::response> dev_memory_bank::reset(http::request_context& context) {
-  store_->reset();
-  co_return json_answer(context, status::ok,
-                        boost::json::object{{"message", "Memory store reset successfully"}});
 }
 
 net::awaitable<http::response> dev_memory_bank::show_faults(http::request_context& context) {
@@ -485,11 +222,12 @@ net::awaitable<http::response> dev_memory_bank::show_faults(http::request_contex
 }
 
 net::awaitable<http::response> dev_memory_bank::change_faults(http::request_context& context) {
-  auto parsed = json_body(context);
-  if (auto* refused = std::get_if<http::response>(&parsed)) {
-    co_return std::move(*refused);
+  const auto parsed = parsed_body(context);
+  if (!parsed || !parsed->is_object()) {
+    co_return json_answer(context, status::unprocessable_entity,
+                          boost::json::object{{"detail", "The body must be a JSON object."}});
   }
-  const auto& body = std::get<boost::json::object>(parsed);
+  const auto& body = parsed->as_object();
   auto integer = [&](std::string_view name, long long min,
                      long long max) -> std::optional<long long> {
     const auto* value = body.if_contains(name);
@@ -527,9 +265,11 @@ net::awaitable<http::response> dev_memory_bank::change_faults(http::request_cont
       changed.down = down->as_bool();
     }
   } catch (const std::invalid_argument& invalid) {
-    co_return detail_answer(context, status::unprocessable_entity, invalid.what());
+    co_return json_answer(context, status::unprocessable_entity,
+                          boost::json::object{{"detail", invalid.what()}});
   } catch (const std::exception&) {
-    co_return detail_answer(context, status::unprocessable_entity, "invalid fault settings");
+    co_return json_answer(context, status::unprocessable_entity,
+                          boost::json::object{{"detail", "invalid fault settings"}});
   }
   {
     std::lock_guard lock(mutex_);
@@ -564,6 +304,7 @@ net::awaitable<http::response> dev_memory_bank::show_stats(http::request_context
                                             {"total", total},
                                             {"injected_failures", injected},
                                             {"memories", store_->size()},
+                                            {"dialect", to_string(options_.shape)},
                                             {"recent", std::move(recent)}});
 }
 
@@ -578,8 +319,11 @@ net::awaitable<http::response> dev_memory_bank::clear_stats(http::request_contex
 }
 
 int run_dev_server(const dev_server_options& options) {
-  auto store = std::make_shared<memory_store>(options.data_file);
-  auto bank = std::make_shared<dev_memory_bank>(store, options.faults, options.api_key);
+  auto store = std::make_shared<memory_store>(options.data_file,
+                                              options.shape == memory_bank::dialect::mem0_oss
+                                                  ? timestamp_style::python_isoformat
+                                                  : timestamp_style::rfc3339_utc);
+  auto bank = std::make_shared<dev_memory_bank>(store, options);
 
   net::io_context context(static_cast<int>(options.threads));
   metrics::registry registry;
@@ -600,7 +344,8 @@ int run_dev_server(const dev_server_options& options) {
                  {"memories", store->size()},
                  {"data_file", options.data_file ? options.data_file->string() : std::string()},
                  {"faults", faults_json(options.faults)},
-                 {"caller_key_required", options.api_key.has_value()}});
+                 {"dialect", to_string(options.shape)},
+                 {"caller_key_required", options.api_key || options.user_api_key}});
   service::run_threads(context, options.threads);
   logging::info("memory-bank-dev stopped");
   return 0;

@@ -8,8 +8,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "common/http/request_id.hpp"
 #include "common/text/rfc3339.hpp"
+#include "common/text/uuid.hpp"
 
 namespace gpt_adapter::memory_bank_dev {
 namespace {
@@ -32,46 +32,28 @@ std::set<std::string> words(const std::string& text) {
   return found;
 }
 
-bool matches(const entity& filter, const entity& owner) {
-  return (filter.user_id.empty() || filter.user_id == owner.user_id) &&
-         (filter.agent_id.empty() || filter.agent_id == owner.agent_id) &&
-         (filter.run_id.empty() || filter.run_id == owner.run_id);
-}
-
-bool contains(const boost::json::array& items, const boost::json::value& wanted) {
-  return std::find(items.begin(), items.end(), wanted) != items.end();
-}
-
-bool value_matches(const boost::json::value& have, const boost::json::value& wanted) {
-  if (have == wanted) {
-    return true;
-  }
-  if (wanted.is_array()) {
-    return std::any_of(wanted.as_array().begin(), wanted.as_array().end(),
-                       [&](const auto& one) { return value_matches(have, one); });
-  }
-  return have.is_array() && contains(have.as_array(), wanted);
-}
-
-bool filters_match(const boost::json::object& filters, const boost::json::object& metadata) {
-  return std::all_of(filters.begin(), filters.end(), [&](const auto& filter) {
-    const auto* have = metadata.if_contains(filter.key());
-    return have != nullptr && value_matches(*have, filter.value());
-  });
-}
-
 std::string string_at(const boost::json::object& object, std::string_view name) {
   const auto* value = object.if_contains(name);
   return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+
+boost::json::object to_json(const entity& owner) {
+  return {{"user_id", owner.user_id},
+          {"agent_id", owner.agent_id},
+          {"run_id", owner.run_id},
+          {"app_id", owner.app_id}};
+}
+
+entity entity_from_json(const boost::json::object& object) {
+  return {string_at(object, "user_id"), string_at(object, "agent_id"), string_at(object, "run_id"),
+          string_at(object, "app_id")};
 }
 
 boost::json::object to_json(const stored_memory& memory) {
   return {{"id", memory.id},
           {"text", memory.text},
           {"metadata", memory.metadata},
-          {"user_id", memory.owner.user_id},
-          {"agent_id", memory.owner.agent_id},
-          {"run_id", memory.owner.run_id},
+          {"owner", to_json(memory.owner)},
           {"created_at", memory.created_at},
           {"updated_at", memory.updated_at}};
 }
@@ -80,7 +62,9 @@ boost::json::object to_json(const history_entry& entry) {
   boost::json::object object{{"id", entry.id},
                              {"memory_id", entry.memory_id},
                              {"event", entry.event},
-                             {"created_at", entry.created_at}};
+                             {"created_at", entry.created_at},
+                             {"updated_at", entry.updated_at},
+                             {"owner", to_json(entry.owner)}};
   if (entry.old_memory) {
     object["old_memory"] = *entry.old_memory;
   }
@@ -94,25 +78,32 @@ history_entry history_from_json(const boost::json::object& object) {
   history_entry entry{.id = string_at(object, "id"),
                       .memory_id = string_at(object, "memory_id"),
                       .event = string_at(object, "event"),
-                      .created_at = string_at(object, "created_at")};
+                      .created_at = string_at(object, "created_at"),
+                      .updated_at = string_at(object, "updated_at")};
   if (object.contains("old_memory")) {
     entry.old_memory = string_at(object, "old_memory");
   }
   if (object.contains("new_memory")) {
     entry.new_memory = string_at(object, "new_memory");
   }
+  if (const auto* owner = object.if_contains("owner"); owner != nullptr && owner->is_object()) {
+    entry.owner = entity_from_json(owner->as_object());
+  }
   return entry;
 }
 
-boost::json::object history_line(const std::string& memory_id,
-                                 std::optional<std::string> old_memory,
-                                 std::optional<std::string> new_memory, std::string event) {
-  return to_json(history_entry{.id = http::generate_request_id(),
-                               .memory_id = memory_id,
+// created_at is the memory's own; updated_at the time of the change.
+boost::json::object history_line(const stored_memory& memory, std::optional<std::string> old_memory,
+                                 std::optional<std::string> new_memory, std::string event,
+                                 std::string when) {
+  return to_json(history_entry{.id = text::uuid_v4(),
+                               .memory_id = memory.id,
                                .old_memory = std::move(old_memory),
                                .new_memory = std::move(new_memory),
                                .event = std::move(event),
-                               .created_at = text::utc_now_rfc3339()});
+                               .created_at = memory.created_at,
+                               .updated_at = std::move(when),
+                               .owner = memory.owner});
 }
 
 }  // namespace
@@ -128,7 +119,8 @@ double lexical_score(const std::string& query, const std::string& text) {
   return static_cast<double>(found) / static_cast<double>(wanted.size());
 }
 
-memory_store::memory_store(std::optional<std::filesystem::path> data_file) {
+memory_store::memory_store(std::optional<std::filesystem::path> data_file, timestamp_style style)
+    : style_(style) {
   if (!data_file) {
     return;
   }
@@ -155,6 +147,15 @@ memory_store::memory_store(std::optional<std::filesystem::path> data_file) {
   }
 }
 
+std::string memory_store::now() const {
+  auto text = text::utc_now_rfc3339();
+  if (style_ == timestamp_style::python_isoformat) {
+    text.pop_back();
+    text += "000+00:00";
+  }
+  return text;
+}
+
 void memory_store::record(const boost::json::object& line) {
   apply(line);
   if (journal_) {
@@ -172,13 +173,14 @@ void memory_store::apply(const boost::json::object& line) {
     const auto& object = line.at("memory").as_object();
     stored_memory memory{.id = string_at(object, "id"),
                          .text = string_at(object, "text"),
-                         .owner = {string_at(object, "user_id"), string_at(object, "agent_id"),
-                                   string_at(object, "run_id")},
                          .created_at = string_at(object, "created_at"),
                          .updated_at = string_at(object, "updated_at")};
     if (const auto* metadata = object.if_contains("metadata");
         metadata != nullptr && metadata->is_object()) {
       memory.metadata = metadata->as_object();
+    }
+    if (const auto* owner = object.if_contains("owner"); owner != nullptr && owner->is_object()) {
+      memory.owner = entity_from_json(owner->as_object());
     }
     const auto existing = memories_.find(memory.id);
     memory.sequence = existing != memories_.end() ? existing->second.sequence : next_sequence_++;
@@ -191,25 +193,20 @@ void memory_store::apply(const boost::json::object& line) {
   }
 }
 
-std::vector<stored_memory> memory_store::add(const entity& owner,
-                                             const std::vector<std::string>& texts,
-                                             const boost::json::object& metadata) {
+stored_memory memory_store::add(const entity& owner, const std::string& text,
+                                const boost::json::object& metadata) {
   std::lock_guard lock(mutex_);
-  std::vector<stored_memory> added;
-  for (const auto& text : texts) {
-    const auto now = text::utc_now_rfc3339();
-    stored_memory memory{.id = http::generate_request_id(),
-                         .text = text,
-                         .metadata = metadata,
-                         .owner = owner,
-                         .created_at = now,
-                         .updated_at = now};
-    record({{"kind", "put"},
-            {"memory", to_json(memory)},
-            {"history", history_line(memory.id, std::nullopt, text, "ADD")}});
-    added.push_back(memories_.at(memory.id));
-  }
-  return added;
+  const auto created = now();
+  stored_memory memory{.id = text::uuid_v4(),
+                       .text = text,
+                       .metadata = metadata,
+                       .owner = owner,
+                       .created_at = created,
+                       .updated_at = created};
+  record({{"kind", "put"},
+          {"memory", to_json(memory)},
+          {"history", history_line(memory, std::nullopt, text, "ADD", created)}});
+  return memories_.at(memory.id);
 }
 
 std::optional<stored_memory> memory_store::get(const std::string& id) const {
@@ -221,29 +218,34 @@ std::optional<stored_memory> memory_store::get(const std::string& id) const {
   return found->second;
 }
 
-std::vector<stored_memory> memory_store::list(const entity& filter) const {
-  std::lock_guard lock(mutex_);
-  std::vector<stored_memory> found;
-  for (const auto& [id, memory] : memories_) {
-    if (matches(filter, memory.owner)) {
-      found.push_back(memory);
+std::vector<stored_memory> memory_store::list(const memory_predicate& wanted) const {
+  std::vector<stored_memory> all;
+  {
+    std::lock_guard lock(mutex_);
+    all.reserve(memories_.size());
+    for (const auto& [id, memory] : memories_) {
+      all.push_back(memory);
     }
   }
-  std::sort(found.begin(), found.end(),
+  std::sort(all.begin(), all.end(),
             [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+  // The predicate runs without the lock: it may be slow or throw.
+  std::vector<stored_memory> found;
+  for (auto& memory : all) {
+    if (wanted(memory)) {
+      found.push_back(std::move(memory));
+    }
+  }
   return found;
 }
 
-std::vector<scored_memory> memory_store::search(const std::string& query, const entity& filter,
-                                                std::size_t limit,
-                                                const boost::json::object& filters) const {
+std::vector<scored_memory> memory_store::search(const std::string& query,
+                                                const memory_predicate& wanted, double threshold,
+                                                std::size_t limit) const {
   std::vector<scored_memory> found;
-  for (auto& memory : list(filter)) {
-    if (!filters_match(filters, memory.metadata)) {
-      continue;
-    }
+  for (auto& memory : list(wanted)) {
     const double score = lexical_score(query, memory.text);
-    if (score > 0.0) {
+    if (score >= threshold) {
       found.push_back({std::move(memory), score});
     }
   }
@@ -256,8 +258,8 @@ std::vector<scored_memory> memory_store::search(const std::string& query, const 
 }
 
 std::optional<stored_memory> memory_store::update(
-    const std::string& id, const std::string& text,
-    const std::optional<boost::json::object>& metadata) {
+    const std::string& id, const std::optional<std::string>& text,
+    const std::optional<boost::json::object>& metadata, bool merge_metadata) {
   std::lock_guard lock(mutex_);
   const auto found = memories_.find(id);
   if (found == memories_.end()) {
@@ -265,14 +267,20 @@ std::optional<stored_memory> memory_store::update(
   }
   auto memory = found->second;
   const auto old_text = memory.text;
-  memory.text = text;
-  if (metadata) {
+  if (text) {
+    memory.text = *text;
+  }
+  if (metadata && merge_metadata) {
+    for (const auto& [key, value] : *metadata) {
+      memory.metadata[key] = value;
+    }
+  } else if (metadata) {
     memory.metadata = *metadata;
   }
-  memory.updated_at = text::utc_now_rfc3339();
+  memory.updated_at = now();
   record({{"kind", "put"},
           {"memory", to_json(memory)},
-          {"history", history_line(id, old_text, text, "UPDATE")}});
+          {"history", history_line(memory, old_text, memory.text, "UPDATE", memory.updated_at)}});
   return memories_.at(id);
 }
 
@@ -284,17 +292,17 @@ bool memory_store::remove(const std::string& id) {
   }
   record({{"kind", "delete"},
           {"id", id},
-          {"history", history_line(id, found->second.text, std::nullopt, "DELETE")}});
+          {"history",
+           history_line(found->second, found->second.text, std::nullopt, "DELETE", now())}});
   return true;
 }
 
-std::size_t memory_store::remove_all(const entity& filter) {
-  std::vector<std::string> ids;
-  for (const auto& memory : list(filter)) {
-    ids.push_back(memory.id);
+std::size_t memory_store::remove_all(const memory_predicate& wanted) {
+  std::size_t removed = 0;
+  for (const auto& memory : list(wanted)) {
+    removed += remove(memory.id) ? 1 : 0;
   }
-  return static_cast<std::size_t>(
-      std::count_if(ids.begin(), ids.end(), [this](const auto& id) { return remove(id); }));
+  return removed;
 }
 
 void memory_store::reset() {
@@ -306,6 +314,11 @@ std::vector<history_entry> memory_store::history(const std::string& memory_id) c
   std::lock_guard lock(mutex_);
   const auto found = history_.find(memory_id);
   return found != history_.end() ? found->second : std::vector<history_entry>{};
+}
+
+bool memory_store::ever_held(const std::string& memory_id) const {
+  std::lock_guard lock(mutex_);
+  return memories_.contains(memory_id) || history_.contains(memory_id);
 }
 
 std::size_t memory_store::size() const {

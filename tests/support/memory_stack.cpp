@@ -1,0 +1,28 @@
+#include "tests/support/memory_stack.hpp"
+
+#include "tests/support/access_tokens.hpp"
+
+namespace gpt_adapter::testing {
+
+memory_stack::memory_stack(const std::map<std::string, std::string>& api_overrides,
+                           bool with_worker, const std::string& dialect)
+    : api_stack({.environment = {{"JWT_ISSUER", memory_stack_issuer},
+                                 {"PUBLIC_BASE_URL", memory_stack_public_base_url}},
+                 .memory_bank = true,
+                 .memory_bank_dialect = dialect,
+                 .worker = with_worker,
+                 .api = false}) {
+  application = create_application(
+      "Memory GPT", {"--scopes", "memories:read,memories:write", "--rate-limit", "10000"});
+  alice = insert_end_user("alice", "alice's long password");
+  bob = insert_end_user("bob", "bob's long password");
+  start_api(api_overrides);
+}
+
+std::string memory_stack::token(const std::string& subject, auth::scope_set scopes) const {
+  const auth::access_token_settings settings{memory_stack_issuer, memory_stack_issuer};
+  return mint_access_token(test_hmac_keys(), settings, subject, application.client_id,
+                           std::move(scopes), application.token_version);
+}
+
+}  // namespace gpt_adapter::testing

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "common/http/router.hpp"
+
+// What both dialects of the dev Memory Bank share: JSON answers carrying the Memory Bank's own
+// request id, query strings, and the guard every mem0 route runs behind.
+namespace gpt_adapter::memory_bank_dev {
+
+// Who called, once the dialect's credentials check passed.
+struct caller {
+  bool admin = false;  // the open-source server's admin role (ADMIN_API_KEY, or auth disabled)
+};
+
+using dialect_handler =
+    std::function<boost::asio::awaitable<http::response>(http::request_context&, const caller&)>;
+
+// Wraps a route of the dialect: counts it under `operation`, applies the injected faults and the
+// dialect's credentials check, then runs it.
+using route_guard = std::function<http::handler(std::string operation, dialect_handler inner)>;
+
+http::response json_answer(const http::request_context& context, boost::beast::http::status code,
+                           const boost::json::value& body);
+
+std::map<std::string, std::string> query_parameters(std::string_view query);
+
+std::optional<std::string> string_at(const boost::json::object& object, std::string_view name);
+
+// The body parsed as JSON, or nullopt when it is not JSON.
+std::optional<boost::json::value> parsed_body(const http::request_context& context);
+
+}  // namespace gpt_adapter::memory_bank_dev
