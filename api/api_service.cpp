@@ -31,8 +31,7 @@ int run_api_service() {
   }
   service::http_service api("api", settings.common, settings.listener);
 
-  auto redis_options = redis::parse_url(settings.common.redis.url);
-  redis_options.command_timeout = settings.common.redis.command_timeout;
+  const auto& redis_options = settings.common.redis.connection;
   // One issuer: the token endpoint signs with it, bearer authentication verifies with it.
   const auto token_issuer = oauth::make_token_issuer(settings.signing);
   const auto authorization = request_auth::request_authorization::create(

@@ -1,7 +1,5 @@
 #include "api/api_settings.hpp"
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -13,16 +11,6 @@ namespace {
 using config::config_error;
 
 constexpr std::string_view default_hmac_kid = "hs256";
-
-std::string read_key_file(const std::string& variable, const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    throw config_error(variable + " names a file that cannot be read: " + path);
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 // A stable kid for a PEM key: replicas reading the same file agree on it without configuration.
 std::string fingerprint_kid(auth::signing_algorithm algorithm, const auth::signing_key& key) {
@@ -102,7 +90,7 @@ std::vector<auth::signing_key> verify_only_keys(const config::env_reader& env) {
     }
     const std::string kid(entry.substr(0, equals));
     const std::string path(entry.substr(equals + 1));
-    const auto pem = read_key_file(std::string(variable), path);
+    const auto pem = config::read_named_file(variable, path);
     bool loaded = false;
     for (const auto algorithm : {auth::signing_algorithm::rs256, auth::signing_algorithm::es256}) {
       try {
@@ -169,7 +157,7 @@ signing_settings read_signing_settings(const config::env_reader& env,
                          signing.algorithm +
                          ": expected the path of an unencrypted PEM private key");
     }
-    const auto pem = read_key_file("JWT_PRIVATE_KEY_FILE", *path);
+    const auto pem = config::read_named_file("JWT_PRIVATE_KEY_FILE", *path);
     try {
       auto key = auth::signing_key::from_private_pem("pending", algorithm, pem);
       active_kid = key_id ? *key_id : fingerprint_kid(algorithm, key);

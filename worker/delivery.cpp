@@ -10,8 +10,7 @@ namespace gpt_adapter::worker {
 
 void start_delivery(service::http_service& service, const config::redis_settings& redis,
                     const delivery_settings& settings, const std::string& consumer) {
-  auto reader = redis::parse_url(redis.url);
-  reader.command_timeout = redis.command_timeout;
+  const auto& reader = redis.connection;
   const stream_sink::connections targets{.database = service.dependencies().database,
                                          .redis = service.dependencies().redis,
                                          .reader = reader};

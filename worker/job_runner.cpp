@@ -650,8 +650,7 @@ net::awaitable<void> job_runner::stop() {
 void start_jobs(service::http_service& service, const worker_settings& settings) {
   const auto executor = service.context().get_executor();
   auto memory_bank = memory_bank::client::create(executor, settings.memory_bank, service.metrics());
-  auto reader_options = redis::parse_url(settings.common.redis.url);
-  reader_options.command_timeout = settings.common.redis.command_timeout;
+  auto reader_options = settings.common.redis.connection;
   auto runner = job_runner::create(executor, settings.jobs, std::move(reader_options),
                                    service.dependencies().redis, memory_bank, service.metrics());
   runner->start();

@@ -188,4 +188,14 @@ std::chrono::milliseconds env_reader::millis_or(std::string_view name,
   return std::chrono::milliseconds(integer_or(name, fallback.count(), min.count(), max.count()));
 }
 
+std::string read_named_file(std::string_view variable, const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw config_error(std::string(variable) + " names a file that cannot be read: " + path);
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
 }  // namespace gpt_adapter::config

@@ -39,6 +39,10 @@ class env_source {
 // Throws config_error naming the line that cannot be parsed.
 std::map<std::string, std::string> parse_dotenv(std::string_view text);
 
+// The contents of the file a variable names (a key, a certificate, a password file). Throws
+// config_error naming the variable when it cannot be read.
+std::string read_named_file(std::string_view variable, const std::string& path);
+
 // Typed, validated access to configuration variables. Every accessor either returns a valid
 // value or throws config_error naming the variable and the expectation.
 class env_reader {

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
+#include <utility>
 
-#include "common/redis/url.hpp"
+#include "common/redis/connection.hpp"
 
 namespace gpt_adapter::config {
 namespace {
@@ -62,19 +63,99 @@ database_settings read_database_settings(const env_reader& env) {
   return settings;
 }
 
+redis_settings read_redis_settings(const env_reader& env) {
+  redis_settings settings;
+  auto& connection = settings.connection;
+  try {
+    connection = redis::parse_url(env.required_string("REDIS_URL"));
+  } catch (const std::invalid_argument& invalid) {
+    throw config_error(std::string("REDIS_URL is invalid: ") + invalid.what());
+  }
+  connection.command_timeout = env.millis_or("REDIS_COMMAND_TIMEOUT_MS", milliseconds(2000),
+                                             milliseconds(10), milliseconds(600000));
+  connection.wait_replicas = static_cast<int>(env.integer_or("REDIS_WAIT_REPLICAS", 0, 0, 16));
+  connection.wait_timeout = env.millis_or("REDIS_WAIT_TIMEOUT_MS", milliseconds(1000),
+                                          milliseconds(10), milliseconds(60000));
+
+  // Credentials kept out of the URL (a Secret mounted as a file, say). One source each.
+  auto password = env.optional_string("REDIS_PASSWORD");
+  if (const auto file = env.optional_string("REDIS_PASSWORD_FILE")) {
+    if (password) {
+      throw config_error("REDIS_PASSWORD and REDIS_PASSWORD_FILE are both set: keep one");
+    }
+    password = read_named_file("REDIS_PASSWORD_FILE", *file);
+    // A trailing newline is the editor's, not the password's.
+    while (!password->empty() && (password->back() == '\n' || password->back() == '\r')) {
+      password->pop_back();
+    }
+  }
+  const auto username = env.optional_string("REDIS_USERNAME");
+  if (password || username) {
+    if (!connection.password.empty()) {
+      throw config_error(
+          "REDIS_URL carries credentials and REDIS_USERNAME/REDIS_PASSWORD(_FILE) are set too: "
+          "keep one");
+    }
+    if (!password || password->empty()) {
+      throw config_error("REDIS_USERNAME needs REDIS_PASSWORD or REDIS_PASSWORD_FILE");
+    }
+    connection.password = *password;
+    connection.username = username.value_or("");
+  }
+
+  const auto ca_file = env.optional_string("REDIS_TLS_CA_FILE");
+  const auto certificate_file = env.optional_string("REDIS_TLS_CERT_FILE");
+  const auto key_file = env.optional_string("REDIS_TLS_KEY_FILE");
+  const auto server_name = env.optional_string("REDIS_TLS_SERVER_NAME");
+  if (!connection.tls && (ca_file || certificate_file || key_file || server_name)) {
+    throw config_error(
+        "REDIS_TLS_* is set but REDIS_URL does not ask for TLS: use rediss:// or "
+        "rediss-sentinel://");
+  }
+  if (connection.tls) {
+    if (certificate_file.has_value() != key_file.has_value()) {
+      throw config_error("REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE go together: set both");
+    }
+    for (const auto& [variable, path] : {std::pair{"REDIS_TLS_CA_FILE", ca_file},
+                                         std::pair{"REDIS_TLS_CERT_FILE", certificate_file},
+                                         std::pair{"REDIS_TLS_KEY_FILE", key_file}}) {
+      if (path) {
+        read_named_file(variable, *path);
+      }
+    }
+    connection.tls->files = {
+        .ca_file = ca_file, .certificate_file = certificate_file, .key_file = key_file};
+    connection.tls->server_name = server_name.value_or("");
+    try {
+      redis::make_tls_context(connection);
+    } catch (const std::runtime_error& unusable) {
+      throw config_error(std::string("REDIS_TLS_* cannot be used: ") + unusable.what());
+    }
+  }
+
+  const auto sentinel_username = env.optional_string("REDIS_SENTINEL_USERNAME");
+  const auto sentinel_password = env.optional_string("REDIS_SENTINEL_PASSWORD");
+  if (!connection.sentinel && (sentinel_username || sentinel_password)) {
+    throw config_error(
+        "REDIS_SENTINEL_* is set but REDIS_URL names no sentinels: use "
+        "redis-sentinel://host:26379,...#master");
+  }
+  if (connection.sentinel) {
+    if (sentinel_username && !sentinel_password) {
+      throw config_error("REDIS_SENTINEL_USERNAME needs REDIS_SENTINEL_PASSWORD");
+    }
+    connection.sentinel->username = sentinel_username.value_or("");
+    connection.sentinel->password = sentinel_password.value_or("");
+  }
+  return settings;
+}
+
 common_settings read_common_settings(const env_reader& env) {
   common_settings settings;
   settings.dev_mode = env.boolean_or("GPT_ADAPTER_DEV_MODE", false);
   settings.logging = read_logging_settings(env);
   settings.database = read_database_settings(env);
-  settings.redis.url = env.required_string("REDIS_URL");
-  try {
-    redis::parse_url(settings.redis.url);
-  } catch (const std::invalid_argument& invalid) {
-    throw config_error(std::string("REDIS_URL is invalid: ") + invalid.what());
-  }
-  settings.redis.command_timeout = env.millis_or("REDIS_COMMAND_TIMEOUT_MS", milliseconds(2000),
-                                                 milliseconds(10), milliseconds(600000));
+  settings.redis = read_redis_settings(env);
   settings.shutdown.readiness_delay = env.millis_or("SHUTDOWN_READINESS_DELAY_MS", milliseconds(0),
                                                     milliseconds(0), milliseconds(600000));
   settings.shutdown.drain_timeout = env.millis_or("SHUTDOWN_DRAIN_TIMEOUT_MS", milliseconds(20000),

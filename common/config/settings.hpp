@@ -9,6 +9,7 @@
 
 #include "common/config/env_reader.hpp"
 #include "common/logging/logger.hpp"
+#include "common/redis/url.hpp"
 
 // The settings both processes share, read and validated once at start-up. Every field maps to
 // one environment variable documented in .env.example.
@@ -27,9 +28,11 @@ struct database_settings {
   std::chrono::milliseconds query_timeout{30000};   // DATABASE_QUERY_TIMEOUT_MS
 };
 
+// REDIS_URL, completed by REDIS_USERNAME, REDIS_PASSWORD or REDIS_PASSWORD_FILE,
+// REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE, REDIS_TLS_SERVER_NAME,
+// REDIS_SENTINEL_USERNAME, REDIS_SENTINEL_PASSWORD and REDIS_COMMAND_TIMEOUT_MS.
 struct redis_settings {
-  std::string url;                                  // REDIS_URL
-  std::chrono::milliseconds command_timeout{2000};  // REDIS_COMMAND_TIMEOUT_MS
+  redis::connection_options connection;
 };
 
 // Certificate chain and private key, PEM files. Both or neither: without them the listener
@@ -66,6 +69,7 @@ struct common_settings {
 common_settings read_common_settings(const env_reader& env);
 logging_settings read_logging_settings(const env_reader& env);
 database_settings read_database_settings(const env_reader& env);
+redis_settings read_redis_settings(const env_reader& env);
 
 // Reads the listener's own HOST/PORT variables (API_HOST/API_PORT, WORKER_OPS_HOST/...), and
 // the shared HTTP limits.

@@ -5,11 +5,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -20,8 +18,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
+
+#include "common/tls/client_context.hpp"
 
 namespace gpt_adapter::http {
 
@@ -69,12 +67,6 @@ std::string lower(std::string_view text) {
   std::transform(result.begin(), result.end(), result.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return result;
-}
-
-bool is_ip_address(const std::string& host) {
-  boost::system::error_code error;
-  net::ip::make_address(host, error);
-  return !error;
 }
 
 std::chrono::milliseconds remaining(steady::time_point deadline) {
@@ -191,20 +183,7 @@ outbound_client::outbound_client(net::any_io_executor executor, origin_url targe
   if (!target_.tls) {
     return;
   }
-  tls_.emplace(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
-  tls_->set_verify_mode(ssl::verify_peer);
-  boost::system::error_code error;
-  if (settings_.ca_file) {
-    tls_->load_verify_file(*settings_.ca_file, error);
-  } else {
-    tls_->set_default_verify_paths(error);
-  }
-  if (error) {
-    throw std::runtime_error("cannot load the trusted CA certificates" +
-                             (settings_.ca_file ? " from " + *settings_.ca_file : std::string()) +
-                             ": " + error.message());
-  }
+  tls_ = tls::make_client_context({.ca_file = settings_.ca_file});
 }
 
 outbound_client::~outbound_client() {
@@ -324,13 +303,9 @@ net::awaitable<std::optional<transport_error>> outbound_client::connect(
 
   if (target_.tls) {
     conn->secure.emplace(conn->strand, *tls_);
-    auto* native = conn->secure->native_handle();
-    // SNI carries host names only, never IP addresses (RFC 6066 §3).
-    if (!is_ip_address(target_.host) &&
-        SSL_set_tlsext_host_name(native, target_.host.c_str()) != 1) {
+    if (!tls::expect_server_name(conn->secure->native_handle(), target_.host)) {
       co_return transport_error{transport_failure::connect, "cannot set the TLS server name"};
     }
-    conn->secure->set_verify_callback(ssl::host_name_verification(target_.host));
   } else {
     conn->plain.emplace(conn->strand);
   }
@@ -348,11 +323,8 @@ net::awaitable<std::optional<transport_error>> outbound_client::connect(
     auto [handshake_error] =
         co_await conn->secure->async_handshake(ssl::stream_base::client, use_tuple);
     if (handshake_error) {
-      std::string reason = handshake_error.message();
-      const long verify = SSL_get_verify_result(conn->secure->native_handle());
-      if (verify != X509_V_OK) {
-        reason += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
-      }
+      const auto reason =
+          tls::handshake_failure_reason(conn->secure->native_handle(), handshake_error);
       co_return transport_error{handshake_error == beast::error::timeout
                                     ? transport_failure::timeout
                                     : transport_failure::connect,

@@ -130,7 +130,7 @@ class outbound_client : public std::enable_shared_from_this<outbound_client> {
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   origin_url target_;
   outbound_settings settings_;
-  std::optional<boost::asio::ssl::context> tls_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
 
   // On strand_ only:
   bool stopped_ = false;

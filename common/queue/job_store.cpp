@@ -186,6 +186,8 @@ boost::asio::awaitable<std::optional<std::string>> enqueue_with(
   if (answer.is_nil()) {
     co_return std::nullopt;
   }
+  // Accepted only once the replicas a failover would promote have it too (when configured).
+  co_await redis.wait_for_replicas();
   co_return answer.as_string();
 }
 

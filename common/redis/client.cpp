@@ -1,7 +1,6 @@
 #include "common/redis/client.hpp"
 
 #include <algorithm>
-#include <csignal>
 #include <iterator>
 #include <stdexcept>
 #include <utility>
@@ -9,19 +8,32 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
 
 #include "common/logging/logger.hpp"
-#include "common/redis/asio_adapter.hpp"
+#include "common/redis/connection.hpp"
 
 namespace gpt_adapter::redis {
 
 using std::chrono::milliseconds;
+
+struct client::link {
+  std::uint64_t attempt = 0;
+  std::shared_ptr<connection> conn;
+  struct expected_reply {
+    std::shared_ptr<operation> op;
+    std::size_t index;
+  };
+  std::deque<expected_reply> in_flight;  // in the order they were written: Redis answers so
+  std::string outgoing;                  // encoded, not yet handed to write_out
+  bool writing = false;
+  std::string close_reason;  // set when we close it: what the commands in flight are told
+};
 
 struct client::operation {
   using handler_type =
@@ -41,12 +53,13 @@ struct client::operation {
             boost::asio::execution::outstanding_work.tracked)),
         handler(std::forward<Handler>(caller)) {}
 
-  std::vector<std::vector<std::string>> commands;  // emptied once written
+  std::vector<std::vector<std::string>> commands;  // kept: READONLY and LOADING send them again
   milliseconds timeout;
   std::vector<reply> replies;
   std::size_t received = 0;
   std::uint64_t attempt = 0;  // the connection it was written to; 0 while waiting for one
   bool done = false;          // the caller has been (or is being) resumed
+  bool send_again = false;    // a reply said READONLY or LOADING: nothing of it ran
   boost::asio::steady_timer timer;
   // The caller's executor with outstanding work, so its context waits for the completion.
   boost::asio::any_io_executor handler_executor;
@@ -64,23 +77,23 @@ std::shared_ptr<client> client::create(boost::asio::any_io_executor executor,
     throw std::invalid_argument(
         "redis reconnect delays must be positive, the maximum no less than the minimum");
   }
-  // hiredis writes with write(2), not send(MSG_NOSIGNAL): a write to a connection the server
-  // has just closed would otherwise kill the process instead of failing with EPIPE.
-  std::signal(SIGPIPE, SIG_IGN);
   return std::shared_ptr<client>(new client(std::move(executor), std::move(options)));
 }
 
 client::client(boost::asio::any_io_executor executor, connection_options options)
     : options_(std::move(options)),
+      tls_(make_tls_context(options_)),
       strand_(boost::asio::make_strand(std::move(executor))),
-      resolver_(strand_),
-      connect_timer_(strand_),
       reconnect_timer_(strand_),
       jitter_(std::random_device{}()) {}
 
-// Pending commands keep the client alive through their timers, so none are left here; the
-// connection (if any) is closed by the adapter's destructor.
-client::~client() = default;
+// Pending commands keep the client alive through their timers, so none are left here. The
+// connection's coroutine hold the client weakly: closing the socket ends them.
+client::~client() {
+  if (link_ && link_->conn) {
+    link_->conn->close();
+  }
+}
 
 void client::start() {
   if (stopped_.load() || started_.exchange(true)) {
@@ -151,6 +164,23 @@ boost::asio::awaitable<reply> client::eval(const script& lua, std::vector<std::s
   co_return std::move(replies.front());
 }
 
+boost::asio::awaitable<void> client::wait_for_replicas() {
+  if (options_.wait_replicas == 0) {
+    co_return;
+  }
+  std::vector<std::string> wait(1, "WAIT");
+  wait.push_back(std::to_string(options_.wait_replicas));
+  wait.push_back(std::to_string(options_.wait_timeout.count()));
+  const auto answer =
+      co_await command(std::move(wait), options_.wait_timeout + options_.command_timeout);
+  if (answer.as_integer() < options_.wait_replicas) {
+    throw error("only " + std::to_string(answer.as_integer()) + " of " +
+                std::to_string(options_.wait_replicas) +
+                " replicas acknowledged the write within " +
+                std::to_string(options_.wait_timeout.count()) + " ms");
+  }
+}
+
 boost::asio::awaitable<std::vector<reply>> client::execute(
     std::vector<std::vector<std::string>> commands, milliseconds timeout) {
   if (timeout <= milliseconds::zero()) {
@@ -193,28 +223,32 @@ void client::submit(const std::shared_ptr<operation>& op) {
 
 void client::write(const std::shared_ptr<operation>& op) {
   op->attempt = attempt_;
-  const auto commands = std::exchange(op->commands, {});
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    const bool queued =
-        connection_->send(commands[i], [op, i](const redisReply* raw, std::string_view failure) {
-          if (op->done) {
-            return;
-          }
-          if (raw == nullptr) {
-            complete(op, std::make_exception_ptr(
-                             error("redis connection closed: " + std::string(failure))));
-            return;
-          }
-          op->replies[i] = reply::from_hiredis(*raw);
-          if (++op->received == op->replies.size()) {
-            complete(op, nullptr);
-          }
-        });
-    if (!queued) {
-      complete(op, std::make_exception_ptr(error("redis connection is closing")));
-      return;
+  for (std::size_t i = 0; i < op->commands.size(); ++i) {
+    append_command(link_->outgoing, op->commands[i]);
+    link_->in_flight.push_back({op, i});
+  }
+  if (!link_->writing) {
+    link_->writing = true;
+    boost::asio::co_spawn(strand_, write_out(weak_from_this(), link_), boost::asio::detached);
+  }
+}
+
+boost::asio::awaitable<void> client::write_out(std::weak_ptr<client> weak,
+                                               std::shared_ptr<link> on) {
+  std::string sending;
+  while (!on->outgoing.empty()) {
+    sending.clear();
+    std::swap(sending, on->outgoing);
+    try {
+      co_await on->conn->write(sending);
+    } catch (const std::exception& failure) {
+      if (auto self = weak.lock()) {
+        self->close_connection(on->attempt, failure.what());
+      }
+      break;
     }
   }
+  on->writing = false;
 }
 
 void client::complete(const std::shared_ptr<operation>& op, std::exception_ptr failure) {
@@ -224,7 +258,7 @@ void client::complete(const std::shared_ptr<operation>& op, std::exception_ptr f
   op->done = true;
   op->timer.cancel();
   auto executor = std::move(op->handler_executor);
-  // Always posted: the caller resumes on its own executor, never inside hiredis.
+  // Always posted: the caller resumes on its own executor, never inside the read loop.
   boost::asio::post(executor, [handler = std::move(op->handler), failure = std::move(failure),
                                replies = std::move(op->replies)]() mutable {
     std::move(handler)(failure, std::move(replies));
@@ -252,9 +286,8 @@ void client::on_timeout(const std::shared_ptr<operation>& op) {
   // Redis answers in order: every later command is stuck behind this one, and a peer that
   // stopped answering cannot be told apart from a dead one. Start over on a fresh connection.
   if (op->attempt == attempt_ && state_ == state::ready) {
-    logging::warn("redis command timed out, reconnecting", {{"host", options_.host.c_str()},
-                                                            {"port", options_.port},
-                                                            {"timeout_ms", op->timeout.count()}});
+    logging::warn("redis command timed out, reconnecting",
+                  {{"redis", describe(options_)}, {"timeout_ms", op->timeout.count()}});
     close_connection(op->attempt, "a command timed out");
   }
 }
@@ -264,119 +297,74 @@ void client::connect() {
     return;
   }
   const auto attempt = ++attempt_;
-  state_ = state::resolving;
-  connect_timer_.expires_after(options_.connect_timeout);
-  connect_timer_.async_wait([weak = weak_from_this(), attempt](const boost::system::error_code& e) {
-    if (auto self = weak.lock(); self && !e) {
-      self->on_connect_timeout(attempt);
-    }
-  });
-  // hiredis would resolve the name with a blocking getaddrinfo on an I/O thread.
-  resolver_.async_resolve(options_.host, std::to_string(options_.port),
-                          [weak = weak_from_this(), attempt](
-                              const boost::system::error_code& error,
-                              const boost::asio::ip::tcp::resolver::results_type& endpoints) {
-                            if (auto self = weak.lock()) {
-                              self->on_resolved(attempt, error, endpoints);
-                            }
-                          });
+  state_ = state::connecting;
+  boost::asio::co_spawn(strand_, run_connection(weak_from_this(), attempt), boost::asio::detached);
 }
 
-void client::on_resolved(std::uint64_t attempt, const boost::system::error_code& error,
-                         const boost::asio::ip::tcp::resolver::results_type& endpoints) {
-  if (attempt != attempt_ || state_ != state::resolving) {
-    return;
-  }
-  if (error || endpoints.empty()) {
-    attempt_failed("cannot resolve " + options_.host + ": " + error.message());
-    return;
-  }
-  // Successive attempts go through the addresses in turn: a name may resolve first to an
-  // address the server does not listen on (localhost as ::1, say).
-  auto endpoint = endpoints.begin();
-  std::advance(endpoint, failed_attempts_ % endpoints.size());
-  const std::string address = endpoint->endpoint().address().to_string();
-  redisAsyncContext* context = redisAsyncConnect(address.c_str(), options_.port);
-  if (context == nullptr) {
-    attempt_failed("cannot allocate a hiredis context");
-    return;
-  }
-  if (context->err != 0) {
-    const std::string reason = context->errstr;
-    redisAsyncFree(context);
-    attempt_failed(reason);
-    return;
-  }
+boost::asio::awaitable<void> client::run_connection(std::weak_ptr<client> weak,
+                                                    std::uint64_t attempt) {
+  auto on = std::make_shared<link>();
+  on->attempt = attempt;
   try {
-    connection_ = asio_adapter::attach(strand_, context,
-                                       [weak = weak_from_this(), attempt](std::string_view reason) {
-                                         if (auto self = weak.lock()) {
-                                           self->on_closed(attempt, std::string(reason));
-                                         }
-                                       });
-  } catch (const std::exception& e) {
-    // attach() has freed the context; an exception must not escape into io_context::run().
-    attempt_failed(std::string("cannot watch the socket: ") + e.what());
-    return;
-  }
-  state_ = state::handshaking;
-  send_handshake(attempt);
-}
-
-void client::send_handshake(std::uint64_t attempt) {
-  std::vector<std::vector<std::string>> steps;
-  if (!options_.password.empty()) {
-    if (options_.username.empty()) {
-      steps.push_back({"AUTH", options_.password});
-    } else {
-      steps.push_back({"AUTH", options_.username, options_.password});
+    std::size_t first_sentinel = 0;
+    connection_options options;
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    {
+      const auto self = weak.lock();
+      if (!self) {
+        co_return;
+      }
+      first_sentinel = self->failed_attempts_;
+      options = self->options_;
+      tls = self->tls_;
     }
+    auto opened = co_await connection::open(co_await boost::asio::this_coro::executor, options,
+                                            std::move(tls), first_sentinel);
+    on->conn = std::move(opened);
+  } catch (const std::exception& failure) {
+    if (auto self = weak.lock(); self && attempt == self->attempt_) {
+      self->attempt_failed(failure.what());
+    }
+    co_return;
   }
-  if (options_.database != 0) {
-    steps.push_back({"SELECT", std::to_string(options_.database)});
+  if (auto self = weak.lock(); self && attempt == self->attempt_ && !self->stopped_.load()) {
+    self->on_connected(on);
+  } else {
+    on->conn->close();
+    co_return;
   }
-  if (steps.empty()) {
-    // The TCP connect alone does not prove a Redis server answers on the other end.
-    steps.push_back({"PING"});
-  }
-  auto remaining = std::make_shared<std::size_t>(steps.size());
-  for (const auto& step : steps) {
-    // Replies arrive inside hiredis: act on them from the strand, outside its call stack.
-    connection_->send(step, [weak = weak_from_this(), attempt, remaining, name = step.front()](
-                                const redisReply* raw, std::string_view) {
-      auto self = weak.lock();
-      if (raw == nullptr || !self) {
-        return;
+  std::string ended;
+  try {
+    while (true) {
+      auto answer = co_await on->conn->read_reply();
+      const auto self = weak.lock();
+      if (!self) {
+        co_return;
       }
-      if (raw->type == REDIS_REPLY_ERROR) {
-        boost::asio::post(
-            self->strand_,
-            [self, attempt,
-             reason = name + " failed: " + std::string(raw->str, raw->len)]() mutable {
-              self->close_connection(attempt, std::move(reason));
-            });
-      } else if (--*remaining == 0) {
-        boost::asio::post(self->strand_, [self, attempt] { self->on_handshake_done(attempt); });
-      }
-    });
+      self->deliver(*on, std::move(answer));
+    }
+  } catch (const std::exception& failure) {
+    ended = on->close_reason.empty() ? failure.what() : on->close_reason;
+  }
+  if (auto self = weak.lock()) {
+    self->connection_ended(on, ended);
   }
 }
 
-void client::on_handshake_done(std::uint64_t attempt) {
-  if (attempt != attempt_ || state_ != state::handshaking) {
-    return;
-  }
-  connect_timer_.cancel();
+void client::on_connected(const std::shared_ptr<link>& ready) {
+  link_ = ready;
   state_ = state::ready;
   connected_ = true;
   failed_attempts_ = 0;
   last_error_.clear();
+  const auto& where = ready->conn->address();
+  const std::string server = where.host + ":" + std::to_string(where.port);
   if (ever_ready_) {
     ++reconnects_;
     logging::info("redis connection restored",
-                  {{"host", options_.host.c_str()}, {"port", options_.port}});
+                  {{"redis", describe(options_)}, {"server", server.c_str()}});
   } else {
-    logging::info("redis connected", {{"host", options_.host.c_str()}, {"port", options_.port}});
+    logging::info("redis connected", {{"redis", describe(options_)}, {"server", server.c_str()}});
   }
   ever_ready_ = true;
   for (const auto& op : std::exchange(waiting_, {})) {
@@ -386,46 +374,86 @@ void client::on_handshake_done(std::uint64_t attempt) {
   }
 }
 
-void client::on_connect_timeout(std::uint64_t attempt) {
-  if (attempt != attempt_) {
+void client::deliver(link& from, reply answer) {
+  if (from.in_flight.empty()) {
+    close_connection(from.attempt, "redis sent a reply nobody asked for");
     return;
   }
-  const std::string reason =
-      "connect timed out after " + std::to_string(options_.connect_timeout.count()) + " ms";
-  if (state_ == state::resolving) {
-    resolver_.cancel();
-    attempt_failed(reason);
-  } else if (state_ == state::handshaking) {
-    close_connection(attempt, reason);
+  const auto [op, index] = std::move(from.in_flight.front());
+  from.in_flight.pop_front();
+  if (op->done) {
+    return;
+  }
+  // Neither ran anything: a replica refuses every write, a loading server every command.
+  const bool not_run = answer.is_error() &&
+                       (answer.text.starts_with("READONLY") || answer.text.starts_with("LOADING"));
+  if (not_run && !op->send_again) {
+    op->send_again = true;
+    logging::warn("redis server cannot take commands now, reconnecting",
+                  {{"redis", describe(options_)}, {"reply", answer.text.c_str()}});
+    close_connection(from.attempt, answer.text);
+  }
+  op->replies[index] = std::move(answer);
+  if (++op->received < op->replies.size()) {
+    return;
+  }
+  if (op->send_again) {
+    // Within its timer: it goes out again on the next connection.
+    op->send_again = false;
+    op->received = 0;
+    op->attempt = 0;
+    op->replies.assign(op->commands.size(), reply{});
+    waiting_.push_back(op);
+    return;
+  }
+  complete(op, nullptr);
+}
+
+void client::connection_ended(const std::shared_ptr<link>& ended, const std::string& error_text) {
+  for (auto& expected : std::exchange(ended->in_flight, {})) {
+    if (expected.op->send_again && !expected.op->done) {
+      // The rest of a command that is going out again.
+      expected.op->send_again = false;
+      expected.op->received = 0;
+      expected.op->attempt = 0;
+      expected.op->replies.assign(expected.op->commands.size(), reply{});
+      if (std::find(waiting_.begin(), waiting_.end(), expected.op) == waiting_.end()) {
+        waiting_.push_back(expected.op);
+      }
+      continue;
+    }
+    complete(expected.op, std::make_exception_ptr(error("redis connection closed: " + error_text)));
+  }
+  ended->outgoing.clear();
+  if (link_ != ended) {
+    return;
+  }
+  link_.reset();
+  if (state_ == state::ready) {
+    logging::warn("redis connection lost",
+                  {{"redis", describe(options_)}, {"error", error_text.c_str()}});
+    attempt_failed(error_text);
   }
 }
 
 void client::close_connection(std::uint64_t attempt, std::string reason) {
-  if (attempt == attempt_ && connection_ && connection_->context() != nullptr) {
-    // Fails the commands written to it, then reports back through on_closed.
-    connection_->close(std::move(reason));
-  }
-}
-
-void client::on_closed(std::uint64_t attempt, const std::string& error) {
-  if (attempt != attempt_) {
+  if (!link_ || link_->attempt != attempt || !link_->conn) {
     return;
   }
+  const auto closing = std::exchange(link_, nullptr);
+  closing->close_reason = std::move(reason);
+  // Its read loop fails, then connection_ended fails the commands in flight on it.
+  closing->conn->close();
+  // Commands from now on wait for the next connection instead of following this one.
   if (state_ == state::ready) {
-    logging::warn(
-        "redis connection lost",
-        {{"host", options_.host.c_str()}, {"port", options_.port}, {"error", error.c_str()}});
-  }
-  if (state_ == state::ready || state_ == state::handshaking) {
-    attempt_failed(error);
+    attempt_failed(closing->close_reason);
   }
 }
 
-void client::attempt_failed(const std::string& error) {
+void client::attempt_failed(const std::string& error_text) {
   const bool was_ready = state_ == state::ready;
   connected_ = false;
-  connect_timer_.cancel();
-  last_error_ = error;
+  last_error_ = error_text;
   if (stopped_.load()) {
     state_ = state::stopped;
     return;
@@ -433,9 +461,8 @@ void client::attempt_failed(const std::string& error) {
   state_ = state::waiting_to_retry;
   const auto delay = next_reconnect_delay();
   if (!was_ready) {
-    logging::warn("redis connection attempt failed", {{"host", options_.host.c_str()},
-                                                      {"port", options_.port},
-                                                      {"error", error.c_str()},
+    logging::warn("redis connection attempt failed", {{"redis", describe(options_)},
+                                                      {"error", error_text.c_str()},
                                                       {"retry_in_ms", delay.count()}});
   }
   reconnect_timer_.expires_after(delay);
@@ -459,15 +486,12 @@ milliseconds client::next_reconnect_delay() {
 void client::shutdown() {
   state_ = state::stopped;
   connected_ = false;
-  resolver_.cancel();
-  connect_timer_.cancel();
   reconnect_timer_.cancel();
   for (const auto& op : std::exchange(waiting_, {})) {
     complete(op, std::make_exception_ptr(error("redis client stopped")));
   }
-  if (connection_) {
-    connection_->close("redis client stopped");
-    connection_.reset();
+  if (link_) {
+    close_connection(link_->attempt, "redis client stopped");
   }
 }
 

@@ -14,7 +14,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -24,15 +24,17 @@
 
 namespace gpt_adapter::redis {
 
-class asio_adapter;
-
 template <typename T>
 concept command_argument = std::convertible_to<T, std::string_view>;
 
-// The project's one Redis client: a single hiredis connection driven by Asio, shared by any
-// number of coroutines on any threads. Commands are pipelined on the connection in the order
-// they reach the client. Reconnects forever with exponential backoff after any error, sending
-// AUTH and SELECT before it reports itself connected.
+// The project's one Redis client: a single connection (TCP or TLS, found through Sentinel when
+// configured so), shared by any number of coroutines on any threads. Commands are pipelined on
+// the connection in the order they reach the client. Reconnects forever with exponential
+// backoff after any error, sending AUTH and SELECT before it reports itself connected.
+//
+// A command answered READONLY (the server is a replica now: a failover) or LOADING (it is
+// still loading its data) did not run; the client reconnects, through the sentinels, and sends
+// it again within its timeout.
 //
 // Every command has a timeout. One that times out after it was written closes the connection
 // (Redis answers in order, so everything behind it is stuck) and the client reconnects; the
@@ -44,6 +46,8 @@ concept command_argument = std::convertible_to<T, std::string_view>;
 // connection once no command is pending.
 class client : public std::enable_shared_from_this<client> {
  public:
+  // Throws std::invalid_argument for bad time limits and std::runtime_error when the TLS files
+  // cannot be used.
   static std::shared_ptr<client> create(boost::asio::any_io_executor executor,
                                         connection_options options);
   ~client();
@@ -87,6 +91,12 @@ class client : public std::enable_shared_from_this<client> {
                                      std::vector<std::string> args,
                                      std::chrono::milliseconds timeout);
 
+  // With options.wait_replicas set: returns once that many replicas have every write this client
+  // sent before (WAIT), and throws error when fewer did within options.wait_timeout. Replication
+  // is asynchronous: without it, a write the primary acknowledged can be lost in a failover.
+  // Returns at once without the option.
+  boost::asio::awaitable<void> wait_for_replicas();
+
   // Whether a connection is established and authenticated. Thread-safe.
   bool connected() const { return connected_.load(); }
   // Times a connection was established again after a previous one was lost. Thread-safe.
@@ -94,6 +104,8 @@ class client : public std::enable_shared_from_this<client> {
 
  private:
   struct operation;
+  // One connection and what is in flight on it.
+  struct link;
 
   client(boost::asio::any_io_executor executor, connection_options options);
 
@@ -105,23 +117,25 @@ class client : public std::enable_shared_from_this<client> {
   void on_timeout(const std::shared_ptr<operation>& op);
   static void complete(const std::shared_ptr<operation>& op, std::exception_ptr failure);
 
-  // One connection attempt: resolve, connect, AUTH/SELECT, ready; any failure leads to a
-  // retry after a backoff delay.
-  enum class state { idle, resolving, handshaking, ready, waiting_to_retry, stopped };
+  // One connection attempt, then reading its replies until it ends; any failure leads to a
+  // retry after a backoff delay. The coroutines hold the client weakly.
+  enum class state { idle, connecting, ready, waiting_to_retry, stopped };
 
   void connect();
-  void on_resolved(std::uint64_t attempt, const boost::system::error_code& error,
-                   const boost::asio::ip::tcp::resolver::results_type& endpoints);
-  void send_handshake(std::uint64_t attempt);
-  void on_handshake_done(std::uint64_t attempt);
-  void on_connect_timeout(std::uint64_t attempt);
-  void on_closed(std::uint64_t attempt, const std::string& error);
+  static boost::asio::awaitable<void> run_connection(std::weak_ptr<client> weak,
+                                                     std::uint64_t attempt);
+  static boost::asio::awaitable<void> write_out(std::weak_ptr<client> weak,
+                                                std::shared_ptr<link> on);
+  void on_connected(const std::shared_ptr<link>& ready);
+  void deliver(link& from, reply answer);
+  void connection_ended(const std::shared_ptr<link>& ended, const std::string& error);
   void close_connection(std::uint64_t attempt, std::string reason);
   void attempt_failed(const std::string& error);
   std::chrono::milliseconds next_reconnect_delay();
   void shutdown();
 
   connection_options options_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};
@@ -131,12 +145,10 @@ class client : public std::enable_shared_from_this<client> {
   // Owned by strand_.
   state state_ = state::idle;
   std::uint64_t attempt_ = 0;  // identifies the current connection attempt in late callbacks
-  std::shared_ptr<asio_adapter> connection_;
+  std::shared_ptr<link> link_;
   bool ever_ready_ = false;
   std::string last_error_;
   unsigned failed_attempts_ = 0;  // since the last ready connection: the backoff exponent
-  boost::asio::ip::tcp::resolver resolver_;
-  boost::asio::steady_timer connect_timer_;
   boost::asio::steady_timer reconnect_timer_;
   std::deque<std::shared_ptr<operation>> waiting_;  // submitted while not ready
   std::minstd_rand jitter_;

@@ -10,13 +10,15 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "common/redis/url.hpp"
 
 namespace gpt_adapter::redis {
+
+class connection;
 
 // The project's one Redis pub/sub listener: a dedicated connection in subscribe mode (a
 // subscribed connection can run no other command, so it cannot share redis::client's).
@@ -64,11 +66,21 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
   subscriber(boost::asio::any_io_executor executor, options settings, message_handler on_message,
              subscribed_handler on_subscribed);
 
+  // What one subscription has heard so far.
+  struct listening {
+    std::size_t confirmed = 0;  // channels whose subscription Redis confirmed
+    bool ping_outstanding = false;
+    bool heard = false;  // anything arrived since keep_alive last looked
+  };
+
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> listen_once();
-  boost::asio::awaitable<void> connect(boost::asio::ip::tcp::socket& socket);
+  boost::asio::awaitable<void> read_pushes(connection& conn, listening& state);
+  // PINGs a quiet connection and closes one that does not answer in time.
+  boost::asio::awaitable<void> keep_alive(connection& conn, listening& state);
 
   options settings_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   message_handler on_message_;
   subscribed_handler on_subscribed_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -78,8 +90,9 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
   std::atomic<std::uint64_t> resubscriptions_{0};
 
   // Owned by strand_.
-  boost::asio::ip::tcp::socket* socket_ = nullptr;  // the live connection, to close on stop()
+  std::shared_ptr<connection> connection_;  // the live connection, to close on stop()
   bool ever_subscribed_ = false;
+  unsigned failures_ = 0;  // since the last subscription: the backoff exponent
   boost::asio::steady_timer backoff_timer_;
 };
 

@@ -53,41 +53,8 @@ unsigned short parse_port(std::string_view text) {
   return static_cast<unsigned short>(port);
 }
 
-}  // namespace
-
-connection_options parse_url(std::string_view url) {
-  constexpr std::string_view scheme = "redis://";
-  if (starts_with_scheme(url, "rediss://")) {
-    fail("TLS (rediss://) is not supported by this client");
-  }
-  if (!starts_with_scheme(url, scheme)) {
-    fail("the scheme must be redis://");
-  }
-  std::string_view rest = url.substr(scheme.size());
-
-  connection_options options;
-  // Credentials end at the last '@': a raw '@' or '/' in a password is tolerated.
-  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    const auto colon = userinfo.find(':');
-    if (colon == std::string_view::npos) {
-      fail("credentials must be written as [user]:password@");
-    }
-    options.username = decoded(userinfo.substr(0, colon), "the user name");
-    options.password = decoded(userinfo.substr(colon + 1), "the password");
-    if (options.password.empty()) {
-      fail("the password is empty");
-    }
-  }
-  if (rest.find_first_of("?#") != std::string_view::npos) {
-    fail("query parameters and fragments are not supported");
-  }
-  const auto slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
-  const std::string_view path =
-      slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-
+// One host[:port] of the authority; IPv6 hosts in brackets.
+server_address parse_address(std::string_view authority, unsigned short default_port) {
   std::string_view host;
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {
@@ -119,9 +86,89 @@ connection_options parse_url(std::string_view url) {
   if (host.empty()) {
     fail("the host is missing");
   }
-  options.host = std::string(host);
-  if (!port.empty()) {
-    options.port = parse_port(port);
+  return {std::string(host), port.empty() ? default_port : parse_port(port)};
+}
+
+}  // namespace
+
+connection_options parse_url(std::string_view url) {
+  struct scheme_kind {
+    std::string_view prefix;
+    bool tls;
+    bool sentinel;
+  };
+  // Longest first: "rediss-sentinel://" would otherwise be read as "rediss://".
+  constexpr scheme_kind schemes[] = {{"rediss-sentinel://", true, true},
+                                     {"redis-sentinel://", false, true},
+                                     {"rediss://", true, false},
+                                     {"redis://", false, false}};
+  const scheme_kind* scheme = nullptr;
+  for (const auto& candidate : schemes) {
+    if (starts_with_scheme(url, candidate.prefix)) {
+      scheme = &candidate;
+      break;
+    }
+  }
+  if (scheme == nullptr) {
+    fail("the scheme must be redis://, rediss://, redis-sentinel:// or rediss-sentinel://");
+  }
+  std::string_view rest = url.substr(scheme->prefix.size());
+
+  connection_options options;
+  if (scheme->tls) {
+    options.tls.emplace();
+  }
+  std::string master_name;
+  if (const auto hash = rest.rfind('#'); hash != std::string_view::npos) {
+    if (!scheme->sentinel) {
+      fail("fragments are not supported");
+    }
+    master_name = decoded(rest.substr(hash + 1), "the master name");
+    rest = rest.substr(0, hash);
+  }
+  // Credentials end at the last '@': a raw '@' or '/' in a password is tolerated.
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const auto colon = userinfo.find(':');
+    if (colon == std::string_view::npos) {
+      fail("credentials must be written as [user]:password@");
+    }
+    options.username = decoded(userinfo.substr(0, colon), "the user name");
+    options.password = decoded(userinfo.substr(colon + 1), "the password");
+    if (options.password.empty()) {
+      fail("the password is empty");
+    }
+  }
+  if (rest.find('?') != std::string_view::npos) {
+    fail("query parameters are not supported");
+  }
+  const auto slash = rest.find('/');
+  const std::string_view authority = rest.substr(0, slash);
+  const std::string_view path =
+      slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+
+  if (scheme->sentinel) {
+    if (master_name.empty()) {
+      fail("a sentinel URL names the master after '#', as in redis-sentinel://host:26379#mymaster");
+    }
+    sentinel_options sentinel{.master_name = std::move(master_name)};
+    std::string_view remaining = authority;
+    while (true) {
+      const auto comma = remaining.find(',');
+      sentinel.sentinels.push_back(parse_address(remaining.substr(0, comma), 26379));
+      if (comma == std::string_view::npos) {
+        break;
+      }
+      remaining = remaining.substr(comma + 1);
+    }
+    options.sentinel = std::move(sentinel);
+    options.host.clear();
+    options.port = 0;
+  } else {
+    auto address = parse_address(authority, 6379);
+    options.host = std::move(address.host);
+    options.port = address.port;
   }
 
   if (path.size() > 1) {
@@ -132,6 +179,13 @@ connection_options parse_url(std::string_view url) {
     options.database = database;
   }
   return options;
+}
+
+std::string describe(const connection_options& options) {
+  if (options.sentinel) {
+    return "sentinel master " + options.sentinel->master_name;
+  }
+  return options.host + ":" + std::to_string(options.port);
 }
 
 }  // namespace gpt_adapter::redis

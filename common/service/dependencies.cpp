@@ -23,9 +23,7 @@ dependencies start_dependencies(boost::asio::any_io_executor executor,
                                        .connect_timeout = settings.database.connect_timeout,
                                        .query_timeout = settings.database.query_timeout});
   started.database->start();
-  auto redis_options = redis::parse_url(settings.redis.url);
-  redis_options.command_timeout = settings.redis.command_timeout;
-  started.redis = redis::client::create(executor, redis_options);
+  started.redis = redis::client::create(executor, settings.redis.connection);
   started.redis->start();
   return started;
 }

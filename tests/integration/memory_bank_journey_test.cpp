@@ -8,6 +8,9 @@
 #include "common/text/rfc3339.hpp"
 #include "tests/support/memory_stack.hpp"
 #include "tests/support/problem_checks.hpp"
+#include "tests/support/redis_acl.hpp"
+#include "tests/support/redis_commands.hpp"
+#include "tests/support/tls_test_server.hpp"
 
 // The journey a GPT makes through the API, the queue and the worker to each mem0 dialect (the dev
 // Memory Bank speaking the open-source server's contract, then the Platform's): create, see what
@@ -52,8 +55,7 @@ std::string iso(std::chrono::system_clock::time_point when) {
   return text::format_rfc3339(when);
 }
 
-void journey(const std::string& dialect) {
-  memory_stack stack({}, true, dialect);
+void journey(memory_stack& stack, const std::string& dialect) {
   const auto alice = stack.token(stack.alice);
   const auto bob = stack.token(stack.bob);
   const bool platform = dialect == "mem0-platform";
@@ -185,10 +187,39 @@ void journey(const std::string& dialect) {
 
 TEST_CASE("Memory Bank journey through the API to the mem0 open-source server",
           "[integration][memory_bank_journey]") {
-  journey("mem0-oss");
+  memory_stack stack({}, true, "mem0-oss");
+  journey(stack, "mem0-oss");
 }
 
 TEST_CASE("Memory Bank journey through the API to the mem0 Platform",
           "[integration][memory_bank_journey]") {
-  journey("mem0-platform");
+  memory_stack stack({}, true, "mem0-platform");
+  journey(stack, "mem0-platform");
+}
+
+TEST_CASE("the journey with Redis as production runs it: TLS, as the documented ACL user",
+          "[integration][memory_bank_journey][redis][tls][acl]") {
+  const temp_dir dir("gpt-adapter-journey-redis");
+  const std::string password = "journey-acl-password";
+  // The test's own view of Redis (plain port, default user) may read everything; the API, the
+  // worker and gpt-adapter-admin sign in as the documented user over TLS.
+  const auto aclfile = write_documented_acl(dir, password, "user default on nopass ~* &* +@all");
+  memory_stack stack({}, true, "mem0-platform",
+                     {.password = password,
+                      .username = documented_acl_user,
+                      .tls = make_test_certificates(dir.path(), {}, {"127.0.0.1"}),
+                      .arguments = {"--aclfile", aclfile}});
+  REQUIRE(stack.environment().at("REDIS_URL").starts_with("rediss://gpt-adapter:"));
+  journey(stack, "mem0-platform");
+  // Every command the adapter sent was allowed: Redis logs each refusal.
+  const auto refusals = redis_commands(stack.redis.port()).run({"ACL", "LOG"});
+  std::string refused;
+  for (const auto& entry : refusals.as_array()) {
+    for (std::size_t i = 0; i + 1 < entry.elements.size(); i += 2) {
+      refused += entry.elements[i].text + "=" + entry.elements[i + 1].text + " ";
+    }
+    refused += "\n";
+  }
+  INFO(refused);
+  CHECK(refusals.as_array().empty());
 }

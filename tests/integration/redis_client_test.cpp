@@ -440,7 +440,7 @@ TEST_CASE("redis client: connect timeout against a server that never answers",
 
   const auto [message, elapsed] =
       expect_failure<redis::error>(redis.io, redis.client->command({"PING"}, 1s));
-  CHECK(message.find("connect timed out after 200 ms") != std::string::npos);
+  CHECK(message.find("timed out after 200 ms") != std::string::npos);
   CHECK(elapsed < 3s);
   CHECK_FALSE(redis.client->connected());
 }

@@ -45,7 +45,8 @@ double scraped_metric(unsigned short port, const std::string& name,
   return parse_prometheus_text(http_get(port, "/metrics").body).value(name, labels).value_or(0);
 }
 
-api_stack::api_stack(api_stack_options options) : options_(std::move(options)) {
+api_stack::api_stack(api_stack_options options)
+    : redis(options.redis), options_(std::move(options)) {
   REQUIRE(admin({"migrate", "up"}).status == 0);
   // Deployments grant the runtime privileges to the services' login role.
   run_sql(database.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app");
@@ -111,9 +112,9 @@ void api_stack::start_worker(const std::map<std::string, std::string>& overrides
 
 admin_cli_result api_stack::admin(const std::vector<std::string>& args,
                                   std::optional<std::string> stdin_text) const {
-  auto result =
-      run_admin_cli(args, {{"DATABASE_URL", database.owner_url()}, {"REDIS_URL", redis.url()}},
-                    std::move(stdin_text));
+  auto environment = redis.environment();
+  environment["DATABASE_URL"] = database.owner_url();
+  auto result = run_admin_cli(args, environment, std::move(stdin_text));
   UNSCOPED_INFO("gpt-adapter-admin " << (args.empty() ? "" : args[0]) << " exited " << result.status
                                      << "\nstdout:\n"
                                      << result.out << "\nstderr:\n"

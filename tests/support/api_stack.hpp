@@ -39,6 +39,8 @@ struct api_stack_options {
   bool worker = false;
   // The API; without it, a test starts the API itself (start_api, or its own service_process).
   bool api = true;
+  // Redis as the stack runs it: TLS, ACL users.
+  redis_server_options redis;
 };
 
 // An OAuth client as the operator registered it.

@@ -5,13 +5,14 @@
 namespace gpt_adapter::testing {
 
 memory_stack::memory_stack(const std::map<std::string, std::string>& api_overrides,
-                           bool with_worker, const std::string& dialect)
+                           bool with_worker, const std::string& dialect, redis_server_options redis)
     : api_stack({.environment = {{"JWT_ISSUER", memory_stack_issuer},
                                  {"PUBLIC_BASE_URL", memory_stack_public_base_url}},
                  .memory_bank = true,
                  .memory_bank_dialect = dialect,
                  .worker = with_worker,
-                 .api = false}) {
+                 .api = false,
+                 .redis = std::move(redis)}) {
   application = create_application(
       "Memory GPT", {"--scopes", "memories:read,memories:write", "--rate-limit", "10000"});
   alice = insert_end_user("alice", "alice's long password");

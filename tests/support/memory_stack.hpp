@@ -21,7 +21,8 @@ struct memory_stack : api_stack {
   std::string bob;
 
   explicit memory_stack(const std::map<std::string, std::string>& api_overrides = {},
-                        bool with_worker = true, const std::string& dialect = "mem0-oss");
+                        bool with_worker = true, const std::string& dialect = "mem0-oss",
+                        redis_server_options redis = {});
 
   // A token as the token endpoint issues it: `subject` is the end user of the sign-in flow, or
   // the client_id itself for client credentials.

@@ -50,6 +50,9 @@ redis_server::redis_server() : redis_server(redis_server_options{}) {}
 
 redis_server::redis_server(redis_server_options options)
     : options_(std::move(options)), dir_("gpt-adapter-redis"), port_(free_port()) {
+  if (options_.tls) {
+    tls_port_ = free_port();
+  }
   start();
 }
 
@@ -58,8 +61,18 @@ redis_server::~redis_server() {
 }
 
 std::string redis_server::url() const {
-  const std::string credentials = options_.password.empty() ? "" : ":" + options_.password + "@";
-  return "redis://" + credentials + "127.0.0.1:" + std::to_string(port_) + "/0";
+  const std::string credentials =
+      options_.password.empty() ? "" : options_.username + ":" + options_.password + "@";
+  return (options_.tls ? "rediss://" : "redis://") + credentials +
+         "127.0.0.1:" + std::to_string(options_.tls ? tls_port_ : port_) + "/0";
+}
+
+std::map<std::string, std::string> redis_server::environment() const {
+  std::map<std::string, std::string> values{{"REDIS_URL", url()}};
+  if (options_.tls) {
+    values["REDIS_TLS_CA_FILE"] = options_.tls->ca_certificate.string();
+  }
+  return values;
 }
 
 void redis_server::start() {
@@ -85,11 +98,22 @@ void redis_server::start() {
                                   "--enable-debug-command",
                                   "local"},
                          .output_file = dir_.path() / "redis.log"};
-  if (!options_.password.empty()) {
+  if (!options_.password.empty() && options_.username.empty()) {
     launch.argv.insert(launch.argv.end(), {"--requirepass", options_.password});
   }
+  if (const auto& tls = options_.tls) {
+    launch.argv.insert(
+        launch.argv.end(),
+        {"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
+         tls->server_certificate.string(), "--tls-key-file", tls->server_key.string(),
+         "--tls-ca-cert-file", tls->ca_certificate.string(), "--tls-auth-clients",
+         options_.require_client_certificate ? "yes" : "no"});
+  }
+  launch.argv.insert(launch.argv.end(), options_.arguments.begin(), options_.arguments.end());
   process_ = std::make_unique<child_process>(std::move(launch));
-  if (!wait_until([this] { return tcp_accepts(port_); }, 10s)) {
+  if (!wait_until(
+          [this] { return tcp_accepts(port_) && (tls_port_ == 0 || tcp_accepts(tls_port_)); },
+          10s)) {
     throw std::runtime_error("redis-server did not start:\n" + process_->output());
   }
 }

@@ -1,14 +1,26 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.hpp"
+#include "tests/support/tls_test_server.hpp"
 
 namespace gpt_adapter::testing {
 
 struct redis_server_options {
-  std::string password;  // `requirepass` for the default user; empty: no authentication
+  // Without username: `requirepass` for the default user; empty: no authentication.
+  std::string password;
+  // Set: url() signs in as this ACL user with `password` (the arguments or aclfile define it).
+  std::string username;
+  // Set: the server speaks TLS, with this certificate, on the port url() names.
+  std::optional<test_certificates> tls;
+  bool require_client_certificate = false;
+  // More redis-server options, e.g. {"--user", "worker", "on", ">pw", "+ping"} or --replicaof.
+  std::vector<std::string> arguments;
 };
 
 // A private redis-server on a free loopback port in a temporary folder, configured as the
@@ -19,9 +31,13 @@ class redis_server {
   explicit redis_server(redis_server_options options);
   ~redis_server();
 
+  // Plain TCP on loopback: with TLS too, for the test's own view (redis_commands), while url()
+  // names the TLS port.
   unsigned short port() const { return port_; }
-  // With the password, when one is set.
+  // With the user and password, when set; rediss:// with TLS.
   std::string url() const;
+  // What a service needs to reach it: REDIS_URL, and REDIS_TLS_CA_FILE with TLS.
+  std::map<std::string, std::string> environment() const;
   void stop();
   // Starts again on the same port with the same data folder (AOF replayed).
   void start();
@@ -32,6 +48,7 @@ class redis_server {
   redis_server_options options_;
   temp_dir dir_;
   unsigned short port_;
+  unsigned short tls_port_ = 0;
   std::unique_ptr<child_process> process_;
 };
 
@@ -43,6 +60,8 @@ class postgres_server {
   postgres_server();
   ~postgres_server();
 
+  // Plain TCP on loopback: with TLS too, for the test's own view (redis_commands), while url()
+  // names the TLS port.
   unsigned short port() const { return port_; }
   // URL of the superuser that owns the schema (what migrations run as).
   std::string owner_url() const;
@@ -57,6 +76,7 @@ class postgres_server {
   temp_dir dir_;
   std::string data_dir_;
   unsigned short port_;
+  unsigned short tls_port_ = 0;
   std::unique_ptr<child_process> process_;
 };
 

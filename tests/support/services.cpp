@@ -10,11 +10,11 @@ namespace gpt_adapter::testing {
 
 std::map<std::string, std::string> service_environment(const postgres_server& database,
                                                        const redis_server& redis) {
-  return {
+  auto values = redis.environment();
+  values.merge(std::map<std::string, std::string>{
       {"DATABASE_URL", database.runtime_url()},
       {"DATABASE_POOL_MIN", "1"},
       {"DATABASE_POOL_MAX", "4"},
-      {"REDIS_URL", redis.url()},
       {"JWT_SECRET_KEY", test_jwt_secret},
       {"LOG_FORMAT", "json"},
       {"LOG_LEVEL", "info"},
@@ -26,7 +26,8 @@ std::map<std::string, std::string> service_environment(const postgres_server& da
       // The worker requires a Memory Bank URL; tests that call one point this at a dev server.
       // Port 9 (discard) has nothing listening on loopback.
       {"MEMORY_BANK_API_URL", "http://127.0.0.1:9"},
-  };
+  });
+  return values;
 }
 
 service_process::service_process(const std::string& binary,

@@ -68,7 +68,19 @@ test_certificates make_test_certificates(const std::filesystem::path& dir,
   run_openssl(dir, {"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey",
                     path("ca.key"), "-CAcreateserial", "-out", path("server.pem"), "-days", "2",
                     "-extfile", path("server.ext")});
-  return {dir / "ca.pem", dir / "server.pem", dir / "server.key"};
+  {
+    std::ofstream extensions(dir / "client.ext");
+    extensions << "basicConstraints=CA:FALSE\n"
+               << "extendedKeyUsage=clientAuth\n";
+  }
+  run_openssl(dir, {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", path("client.key"), "-out", path("client.csr"), "-subj",
+                    "/CN=gpt-adapter test client"});
+  run_openssl(dir, {"x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey",
+                    path("ca.key"), "-CAcreateserial", "-out", path("client.pem"), "-days", "2",
+                    "-extfile", path("client.ext")});
+  return {dir / "ca.pem", dir / "server.pem", dir / "server.key", dir / "client.pem",
+          dir / "client.key"};
 }
 
 tls_test_server::tls_test_server(const test_certificates& certificates, std::string body)

@@ -14,12 +14,14 @@
 
 namespace gpt_adapter::testing {
 
-// A throwaway CA and a server certificate it signed, written as PEM files by the `openssl`
-// command-line tool (EC P-256 keys, valid for two days).
+// A throwaway CA, a server certificate and a client certificate it signed, written as PEM files
+// by the `openssl` command-line tool (EC P-256 keys, valid for two days).
 struct test_certificates {
   std::filesystem::path ca_certificate;
   std::filesystem::path server_certificate;  // the leaf, then nothing else
   std::filesystem::path server_key;
+  std::filesystem::path client_certificate;  // extendedKeyUsage clientAuth
+  std::filesystem::path client_key;
 };
 
 // `dns_names` and `ip_addresses` become the certificate's subjectAltName entries.

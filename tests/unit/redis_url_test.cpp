@@ -79,7 +79,12 @@ TEST_CASE("redis url: rejects malformed URLs", "[redis][url]") {
            "",
            "localhost:6379",
            "http://localhost",
-           "rediss://localhost",
+           "redis://host#fragment",
+           "redis-sentinel://host:26379",
+           "redis-sentinel://host:26379#",
+           "redis-sentinel://a:26379,,b#mymaster",
+           "redis-sentinel://a:0#mymaster",
+           "redis-sentinel://#mymaster",
            "unix:///tmp/redis.sock",
            "redis://",
            "redis://:6379",
@@ -117,4 +122,41 @@ TEST_CASE("redis url: errors name the problem and never the password", "[redis][
   }
   CHECK_THROWS_WITH(parse_url("http://host"), Catch::Contains("redis://"));
   CHECK_THROWS_WITH(parse_url("redis://host/x"), Catch::Contains("database"));
+}
+
+TEST_CASE("redis url: rediss:// is TLS, verified against the host", "[redis][url]") {
+  const auto options = parse_url("rediss://app:pw@cache.example.net:6380/2");
+  REQUIRE(options.tls.has_value());
+  CHECK(options.tls->server_name.empty());
+  CHECK_FALSE(options.tls->files.ca_file.has_value());
+  CHECK(options.host == "cache.example.net");
+  CHECK(options.port == 6380);
+  CHECK(options.username == "app");
+  CHECK(options.database == 2);
+  CHECK_FALSE(parse_url("redis://cache.example.net").tls.has_value());
+  CHECK(parse_url("REDISS://h").tls.has_value());
+}
+
+TEST_CASE("redis url: redis-sentinel:// names the sentinels and the master", "[redis][url]") {
+  const auto options = parse_url("redis-sentinel://app:pw@s1:26380,[::1],s3:5000/3#queue-primary");
+  REQUIRE(options.sentinel.has_value());
+  CHECK_FALSE(options.tls.has_value());
+  CHECK(options.sentinel->master_name == "queue-primary");
+  REQUIRE(options.sentinel->sentinels.size() == 3);
+  CHECK(options.sentinel->sentinels[0].host == "s1");
+  CHECK(options.sentinel->sentinels[0].port == 26380);
+  CHECK(options.sentinel->sentinels[1].host == "::1");
+  CHECK(options.sentinel->sentinels[1].port == 26379);
+  CHECK(options.sentinel->sentinels[2].port == 5000);
+  // The credentials and the database are the data servers'.
+  CHECK(options.username == "app");
+  CHECK(options.password == "pw");
+  CHECK(options.database == 3);
+  CHECK(options.sentinel->password.empty());
+  CHECK(gpt_adapter::redis::describe(options) == "sentinel master queue-primary");
+
+  const auto secure = parse_url("rediss-sentinel://:p%23w@s1#m");
+  CHECK(secure.tls.has_value());
+  CHECK(secure.password == "p#w");
+  CHECK(secure.sentinel->master_name == "m");
 }

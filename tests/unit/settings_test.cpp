@@ -1,7 +1,10 @@
+#include <fstream>
+
 #include <catch2/catch.hpp>
 
 #include "api/api_settings.hpp"
 #include "tests/support/api_settings_input.hpp"
+#include "tests/support/process.hpp"
 #include "worker/worker_settings.hpp"
 
 using namespace gpt_adapter;
@@ -131,4 +134,67 @@ TEST_CASE("TLS files are both set or both left out", "[config][api]") {
   auto key_only = minimal_api_environment();
   key_only["TLS_KEY_FILE"] = "/etc/tls/key.pem";
   CHECK_THAT(api_settings_error(key_only), Catch::StartsWith("TLS_CERT_FILE"));
+}
+
+TEST_CASE("Redis settings: credentials from variables or a file, one source each",
+          "[config][redis]") {
+  auto values = minimal_api_environment();
+  values["REDIS_URL"] = "redis://cache:6379/0";
+  values["REDIS_USERNAME"] = "queue";
+  values["REDIS_PASSWORD"] = "s3cret";
+  auto connection = read_api_settings_from(values).common.redis.connection;
+  CHECK(connection.username == "queue");
+  CHECK(connection.password == "s3cret");
+
+  const testing::temp_dir dir("gpt-adapter-settings");
+  const auto file = (dir.path() / "redis-password").string();
+  {
+    std::ofstream out(file);
+    out << "from-a-file\n";
+  }
+  values.erase("REDIS_PASSWORD");
+  values["REDIS_PASSWORD_FILE"] = file;
+  CHECK(read_api_settings_from(values).common.redis.connection.password == "from-a-file");
+
+  values["REDIS_PASSWORD"] = "both";
+  CHECK_THAT(api_settings_error(values), Catch::Contains("REDIS_PASSWORD_FILE"));
+  values.erase("REDIS_PASSWORD");
+  values["REDIS_PASSWORD_FILE"] = (dir.path() / "missing").string();
+  CHECK_THAT(api_settings_error(values), Catch::Contains("REDIS_PASSWORD_FILE names a file"));
+  values.erase("REDIS_PASSWORD_FILE");
+  CHECK_THAT(api_settings_error(values), Catch::Contains("REDIS_USERNAME needs REDIS_PASSWORD"));
+  values["REDIS_PASSWORD"] = "x";
+  values["REDIS_URL"] = "redis://:in-url@cache:6379/0";
+  const auto refused = api_settings_error(values);
+  CHECK_THAT(refused, Catch::Contains("REDIS_URL carries credentials"));
+  CHECK_THAT(refused, !Catch::Contains("in-url"));
+}
+
+TEST_CASE("Redis settings: TLS and Sentinel variables need the URL that uses them",
+          "[config][redis]") {
+  auto values = minimal_api_environment();
+  values["REDIS_TLS_CA_FILE"] = "/etc/ssl/certs/ca-certificates.crt";
+  CHECK_THAT(api_settings_error(values), Catch::Contains("rediss://"));
+  values["REDIS_URL"] = "rediss://cache:6380/0";
+  values["REDIS_TLS_CA_FILE"] = "/nonexistent/ca.pem";
+  CHECK_THAT(api_settings_error(values), Catch::Contains("REDIS_TLS_CA_FILE names a file"));
+  values.erase("REDIS_TLS_CA_FILE");
+  values["REDIS_TLS_CERT_FILE"] = "/nonexistent/client.pem";
+  CHECK_THAT(api_settings_error(values), Catch::Contains("REDIS_TLS_KEY_FILE"));
+  values.erase("REDIS_TLS_CERT_FILE");
+  values["REDIS_TLS_SERVER_NAME"] = "cache.internal";
+  const auto tls = read_api_settings_from(values).common.redis.connection;
+  REQUIRE(tls.tls.has_value());
+  CHECK(tls.tls->server_name == "cache.internal");
+
+  values = minimal_api_environment();
+  values["REDIS_SENTINEL_PASSWORD"] = "x";
+  CHECK_THAT(api_settings_error(values), Catch::Contains("REDIS_SENTINEL_"));
+  values["REDIS_URL"] = "redis-sentinel://s1,s2,s3#queue";
+  values["REDIS_SENTINEL_USERNAME"] = "watcher";
+  const auto sentinel = read_api_settings_from(values).common.redis.connection;
+  REQUIRE(sentinel.sentinel.has_value());
+  CHECK(sentinel.sentinel->sentinels.size() == 3);
+  CHECK(sentinel.sentinel->username == "watcher");
+  CHECK(sentinel.sentinel->password == "x");
 }

@@ -45,9 +45,22 @@ const admin_command& find_admin_command(const std::string& group, const std::str
 
 struct admin_settings {
   postgres::pool_options database;
-  std::optional<std::string> redis_url;
+  redis_target redis;
   std::chrono::seconds job_record_ttl;
 };
+
+// Redis is optional here: only the queue commands and invalidations need it, and they say so.
+redis_target read_redis_target(const config::env_reader& env) {
+  const auto url = env.optional_string("REDIS_URL");
+  if (!url || url->empty()) {
+    return {.options = std::nullopt, .unusable = "REDIS_URL is not set"};
+  }
+  try {
+    return {.options = config::read_redis_settings(env).connection, .unusable = {}};
+  } catch (const config::config_error& invalid) {
+    return {.options = std::nullopt, .unusable = invalid.what()};
+  }
+}
 
 // The CLI connects as DATABASE_ADMIN_URL when it is set, else as DATABASE_URL: migrations need
 // the schema owner, and managing applications is an administrative act that the API's runtime
@@ -72,7 +85,7 @@ admin_settings read_admin_settings(const config::env_reader& env) {
                        .connect_timeout = database.connect_timeout,
                        .acquire_timeout = database.connect_timeout,
                        .query_timeout = database.query_timeout},
-          .redis_url = env.optional_string("REDIS_URL"),
+          .redis = read_redis_target(env),
           .job_record_ttl = queue::read_record_ttl(env)};
 }
 
@@ -82,7 +95,7 @@ void run_to_completion(const command_action& action, const admin_settings& setti
   asio::io_context context;
   const auto database = postgres::pool::create(context.get_executor(), settings.database);
   database->start();
-  admin_session session{*database, settings.redis_url, settings.job_record_ttl, out, err};
+  admin_session session{*database, settings.redis, settings.job_record_ttl, out, err};
   auto done = asio::co_spawn(
       context,
       [&]() -> asio::awaitable<void> {

@@ -11,14 +11,21 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "common/postgres/pool.hpp"
+#include "common/redis/url.hpp"
 #include "tools/admin/command_line.hpp"
 
 namespace gpt_adapter::admin {
 
+// Redis as the environment describes it: where to connect, or why the CLI cannot.
+struct redis_target {
+  std::optional<redis::connection_options> options;
+  std::string unusable;  // without options: "REDIS_URL is not set", "REDIS_URL is invalid: ..."
+};
+
 // What a command runs with once its arguments are valid and the configuration is read.
 struct admin_session {
   postgres::pool& database;
-  std::optional<std::string> redis_url;
+  redis_target redis;
   std::chrono::seconds job_record_ttl;  // JOB_RECORD_TTL_SECONDS, for replayed jobs' records
   std::ostream& out;
   std::ostream& err;

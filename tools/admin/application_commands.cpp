@@ -153,7 +153,7 @@ asio::awaitable<void> update(admin_session& session, std::string reference,
   if (!updated) {
     throw not_found(reference);
   }
-  co_await publish_application_invalidation(session.redis_url, updated->id, session.err);
+  co_await publish_application_invalidation(session.redis, updated->id, session.err);
   if (as_json) {
     print_json(session.out, to_json(*updated));
     co_return;
@@ -189,7 +189,7 @@ asio::awaitable<void> remove(admin_session& session, std::string reference) {
   if (!deleted) {
     throw not_found(reference);
   }
-  co_await publish_application_invalidation(session.redis_url, *deleted, session.err);
+  co_await publish_application_invalidation(session.redis, *deleted, session.err);
   session.out << "Deleted application " << *deleted << ".\n";
 }
 
@@ -213,7 +213,7 @@ asio::awaitable<void> reset_secret(admin_session& session, std::string reference
   if (!updated) {
     throw not_found(reference);
   }
-  co_await publish_application_invalidation(session.redis_url, updated->id, session.err);
+  co_await publish_application_invalidation(session.redis, updated->id, session.err);
   if (!as_json) {
     session.out << "Issued a new client secret for application '" << updated->name
                 << "'. The old secret and every token issued before no longer work.\n";

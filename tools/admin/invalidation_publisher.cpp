@@ -31,18 +31,13 @@ std::vector<std::string> deny_command(const live_access_token& token) {
 
 // Runs `commands` on a connection of its own, pipelined. The reason when they did not all
 // succeed, std::nullopt when they did.
-asio::awaitable<std::optional<std::string>> run_on_redis(
-    const std::optional<std::string>& redis_url, command_list commands) {
-  if (!redis_url || redis_url->empty()) {
-    co_return "REDIS_URL is not set";
+asio::awaitable<std::optional<std::string>> run_on_redis(const redis_target& target,
+                                                         command_list commands) {
+  if (!target.options) {
+    co_return target.unusable;
   }
-  redis::connection_options options;
-  try {
-    options = redis::parse_url(*redis_url);
-  } catch (const std::invalid_argument& invalid) {
-    co_return std::string("REDIS_URL is invalid (") + invalid.what() + ")";
-  }
-  const auto client = redis::client::create(co_await asio::this_coro::executor, options);
+  const auto executor = co_await asio::this_coro::executor;
+  const auto client = redis::client::create(executor, *target.options);
   client->start();
   std::optional<std::string> failure;
   try {
@@ -58,17 +53,17 @@ asio::awaitable<std::optional<std::string>> run_on_redis(
 
 }  // namespace
 
-asio::awaitable<void> publish_application_invalidation(std::optional<std::string> redis_url,
+asio::awaitable<void> publish_application_invalidation(const redis_target& target,
                                                        std::string application_id,
                                                        std::ostream& warnings) {
   command_list commands;
   commands.push_back(publish_command(auth::application_invalidation_channel, application_id));
-  if (const auto failure = co_await run_on_redis(redis_url, std::move(commands))) {
+  if (const auto failure = co_await run_on_redis(target, std::move(commands))) {
     warn(warnings, "could not publish the invalidation: " + *failure);
   }
 }
 
-asio::awaitable<void> publish_end_user_invalidation(std::optional<std::string> redis_url,
+asio::awaitable<void> publish_end_user_invalidation(const redis_target& target,
                                                     std::string end_user_id,
                                                     std::vector<live_access_token> denied,
                                                     std::ostream& warnings) {
@@ -80,7 +75,7 @@ asio::awaitable<void> publish_end_user_invalidation(std::optional<std::string> r
   }
   // Last: a replica that reloads the end user on hearing it must find the deny-list complete.
   commands.push_back(publish_command(auth::end_user_invalidation_channel, end_user_id));
-  const auto failure = co_await run_on_redis(redis_url, std::move(commands));
+  const auto failure = co_await run_on_redis(target, std::move(commands));
   if (!failure) {
     co_return;
   }

@@ -110,8 +110,7 @@ asio::awaitable<void> revoke(admin_session& session, std::string key_id, bool as
     throw command_failure("no API key has the id '" + key_id + "'");
   }
   // API replicas cache accepted keys: the invalidation makes them look again, at once.
-  co_await publish_application_invalidation(session.redis_url, revoked->application_id,
-                                            session.err);
+  co_await publish_application_invalidation(session.redis, revoked->application_id, session.err);
   if (as_json) {
     print_json(session.out, to_json(*revoked));
     co_return;

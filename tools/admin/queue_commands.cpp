@@ -29,16 +29,11 @@ constexpr std::size_t shown_error_length = 60;
 class redis_connection {
  public:
   redis_connection(const admin_session& session, asio::any_io_executor executor) {
-    if (!session.redis_url || session.redis_url->empty()) {
-      throw command_failure("REDIS_URL is not set: the queue commands read the queue in Redis");
+    if (!session.redis.options) {
+      throw command_failure(session.redis.unusable +
+                            ": the queue commands read the queue in Redis");
     }
-    redis::connection_options options;
-    try {
-      options = redis::parse_url(*session.redis_url);
-    } catch (const std::invalid_argument& invalid) {
-      throw command_failure(std::string("REDIS_URL is invalid: ") + invalid.what());
-    }
-    client_ = redis::client::create(std::move(executor), options);
+    client_ = redis::client::create(std::move(executor), *session.redis.options);
     client_->start();
   }
   ~redis_connection() { client_->stop(); }

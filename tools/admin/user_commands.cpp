@@ -108,8 +108,7 @@ asio::awaitable<void> list(admin_session& session, bool as_json) {
 asio::awaitable<void> end_sessions(admin_session& session, const end_user& user,
                                    std::string reason) {
   auto denied = co_await revoke_end_user_sessions(session.database, user.id, std::move(reason));
-  co_await publish_end_user_invalidation(session.redis_url, user.id, std::move(denied),
-                                         session.err);
+  co_await publish_end_user_invalidation(session.redis, user.id, std::move(denied), session.err);
 }
 
 asio::awaitable<void> change_status(admin_session& session, std::string reference,
@@ -122,8 +121,7 @@ asio::awaitable<void> change_status(admin_session& session, std::string referenc
     co_await end_sessions(session, *user, "end user disabled");
   } else {
     std::vector<live_access_token> none;
-    co_await publish_end_user_invalidation(session.redis_url, user->id, std::move(none),
-                                           session.err);
+    co_await publish_end_user_invalidation(session.redis, user->id, std::move(none), session.err);
   }
   if (as_json) {
     print_json(session.out, to_json(*user));
