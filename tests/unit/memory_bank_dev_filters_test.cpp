@@ -59,7 +59,8 @@ TEST_CASE("dev filters (mem0-oss): pgvector compares payload->>key text",
   // The list is its jsonb text, '["food", "drink"]': no element is ever equal to it.
   CHECK_FALSE(oss_match(R"({"categories":{"in":["food"]}})", payload));
   CHECK(oss_match(R"({"categories":{"contains":"\"food\""}})", payload));
-  CHECK(*dev::jsonb_text(&object(payload).at("categories")) == R"(["food", "drink"])");
+  const auto stored = object(payload);  // named: .at() of a temporary is an rvalue
+  CHECK(*dev::jsonb_text(&stored.at("categories")) == R"(["food", "drink"])");
   // A missing key is NULL: no comparison holds, not even nin.
   CHECK_FALSE(oss_match(R"({"missing":{"nin":["x"]}})", payload));
 }
