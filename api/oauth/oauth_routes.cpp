@@ -452,26 +452,28 @@ authorization_server::client_credentials_grant(const auth::token_request& reques
 asio::awaitable<auth::value_or_error<json::object, oauth_error>> authorization_server::code_grant(
     const auth::token_request& request, const client_record& client, outcome& event) {
   const auto family_id = text::uuid_v4();
-  auto redemption = co_await redeem_authorization_code(*context_.redis, request.code, family_id,
-                                                       context_.issuer->access_token_lifetime());
+  auto redemption =
+      co_await redeem_authorization_code(*context_.redis, request.code, client.client_id, family_id,
+                                         context_.issuer->access_token_lifetime());
   if (!redemption) {
     co_return invalid_grant("the authorization code is invalid, expired or already used");
   }
   const auto& grant = redemption->grant;
+  // Before anything else: another client's attempt must neither use the code up nor, as a
+  // replay, revoke what its owner obtained with it.
+  if (grant.client_id != client.client_id) {
+    co_return invalid_grant("the authorization code was issued to another client");
+  }
   event.end_user_id = grant.end_user_id;
   if (redemption->earlier_redemption) {
     // RFC 6749 §4.1.2: a code used twice may have been stolen; whatever it produced goes.
-    const auto revoked =
-        co_await revoke_family(*context_.database, grant.application_id,
-                               *redemption->earlier_redemption, "authorization code reuse");
+    const auto revoked = co_await revoke_family(
+        *context_.database, client.id, *redemption->earlier_redemption, "authorization code reuse");
     co_await deny_all(revoked);
     fail("code_reuse");
     logging::warn("authorization code replayed: revoked the tokens it produced",
                   {{"client_id", client.client_id}, {"revoked_access_tokens", revoked.size()}});
     co_return invalid_grant("the authorization code is invalid, expired or already used");
-  }
-  if (grant.client_id != client.client_id) {
-    co_return invalid_grant("the authorization code was issued to another client");
   }
   if (request.redirect_uri != grant.redirect_uri) {
     co_return invalid_grant("redirect_uri differs from the authorization request's");
