@@ -49,7 +49,7 @@ std::set<std::string> ids_in(const json::object& answer) {
 }
 
 std::string iso(std::chrono::system_clock::time_point when) {
-  return text::format_rfc3339(when);
+  return text::format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(when));
 }
 
 void journey(const std::string& dialect) {
