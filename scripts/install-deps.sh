@@ -9,6 +9,8 @@ packages=(
   libspdlog-dev libcpp-jwt-dev catch2
   postgresql redis-server
   wrk jq clang-format clang-tidy yamllint shellcheck
+  # The libFuzzer targets (fuzz/, tools/fuzz.sh) build with clang 14 and its runtime.
+  clang-14 libclang-rt-14-dev
 )
 # Node.js and npm run the oauth4webapi client test (tests/oauth4webapi). A Node.js that is
 # already installed (from NodeSource, say, which bundles npm) is kept.
