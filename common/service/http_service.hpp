@@ -77,12 +77,16 @@ class http_service {
   std::vector<stop_hook> stop_hooks_;
   std::vector<http::dependency_check> readiness_checks_;
   std::shared_ptr<std::atomic<bool>> role_checked_ = std::make_shared<std::atomic<bool>>(false);
+  std::atomic<bool> role_refused_{false};
+  std::atomic<bool> role_warned_{false};
   std::atomic<int> exit_status_{0};
   boost::asio::steady_timer role_check_retry_{context_};
 
   boost::asio::awaitable<void> run_stop_hooks();
   // Reads the runtime role's attributes, retrying until PostgreSQL answers or shutdown begins.
   boost::asio::awaitable<void> check_database_role();
+  // One attempt: true when the role is acceptable; a refused role starts the shutdown (once).
+  boost::asio::awaitable<bool> check_database_role_once();
 };
 
 }  // namespace gpt_adapter::service
