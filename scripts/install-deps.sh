@@ -9,7 +9,27 @@ packages=(
   libspdlog-dev libcpp-jwt-dev catch2
   postgresql redis-server
   wrk jq clang-format clang-tidy yamllint shellcheck
+  # The libFuzzer targets (fuzz/, tools/fuzz.sh) build with clang 14 and its runtime.
+  clang-14 libclang-rt-14-dev
 )
+# Node.js and npm run the oauth4webapi client test (tests/oauth4webapi). A Node.js that is
+# already installed (from NodeSource, say, which bundles npm) is kept.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+# The test's npm dependencies, exactly as locked.
+install_node_modules() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/oauth4webapi"
+  if [ -f "$dir/node_modules/.package-lock.json" ] &&
+    cmp -s <(jq -S '.packages | del(."")' "$dir/package-lock.json") \
+      <(jq -S '.packages' "$dir/node_modules/.package-lock.json"); then
+    echo "install-deps: $dir/node_modules is up to date"
+    return
+  fi
+  echo "install-deps: npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts)
+}
 
 missing=()
 for package in "${packages[@]}"; do
@@ -20,6 +40,7 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  install_node_modules
   exit 0
 fi
 
@@ -32,3 +53,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_node_modules

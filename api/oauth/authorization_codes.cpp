@@ -22,12 +22,18 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 )lua"};
 
-// KEYS[1] the code's hash. ARGV[1] this redemption, ARGV[2] seconds to remember a redeemed code.
-// Returns nil for an unknown code, else {grant, earlier redemption or false}.
+// KEYS[1] the code's hash. ARGV[1] this redemption, ARGV[2] seconds to remember a redeemed code,
+// ARGV[3] the client redeeming it. Returns nil for an unknown code, else {grant, earlier
+// redemption or false}. A code issued to another client is returned untouched: that client's
+// attempt neither uses it up nor counts as a replay.
 const redis::script redeem_script{R"lua(
 local grant = redis.call('HGET', KEYS[1], 'grant')
 if not grant then
   return nil
+end
+local decoded, parsed = pcall(cjson.decode, grant)
+if not decoded or type(parsed) ~= 'table' or parsed['client_id'] ~= ARGV[3] then
+  return {grant, false}
 end
 local earlier = redis.call('HGET', KEYS[1], 'redeemed')
 if earlier then
@@ -101,11 +107,12 @@ boost::asio::awaitable<std::string> store_authorization_code(redis::client& redi
 }
 
 boost::asio::awaitable<std::optional<code_redemption>> redeem_authorization_code(
-    redis::client& redis, std::string code, std::string redemption,
+    redis::client& redis, std::string code, std::string client_id, std::string redemption,
     std::chrono::seconds remember_for) {
   std::vector<std::string> keys{authorization_code_key(code)};
   std::vector<std::string> args{std::move(redemption),
-                                std::to_string(std::max<long long>(remember_for.count(), 1))};
+                                std::to_string(std::max<long long>(remember_for.count(), 1)),
+                                std::move(client_id)};
   const auto reply = co_await redis.eval(redeem_script, std::move(keys), std::move(args));
   reply.throw_if_error();
   if (reply.is_nil()) {

@@ -49,12 +49,13 @@ struct code_redemption {
   std::optional<std::string> earlier_redemption;
 };
 
-// Atomically reads the code's grant and marks it redeemed with `redemption` (a description of
-// the tokens this redemption is about to issue). The first redemption keeps the record for
-// `remember_for` more, so a replay within that time is recognised. std::nullopt for an unknown
-// or expired code.
+// Atomically reads the code's grant and, when it was issued to `client_id`, marks it redeemed
+// with `redemption` (a description of the tokens this redemption is about to issue). The first
+// redemption keeps the record for `remember_for` more, so a replay within that time is
+// recognised. A code of another client comes back with its grant (whose client_id differs) and
+// is left as it was. std::nullopt for an unknown or expired code.
 boost::asio::awaitable<std::optional<code_redemption>> redeem_authorization_code(
-    redis::client& redis, std::string code, std::string redemption,
+    redis::client& redis, std::string code, std::string client_id, std::string redemption,
     std::chrono::seconds remember_for);
 
 }  // namespace gpt_adapter::api::oauth

@@ -255,6 +255,13 @@ class authorization_server {
   http::response metadata(http::request_context& context) const;
 
  private:
+  // The redirect that ends an authorization request, success or error, with `iss` added to the
+  // parameters (RFC 9207 §2: the client checks which server answered, against mix-up attacks).
+  http::response authorization_response(
+      const http::request_context& context, const std::string& redirect_uri,
+      std::vector<std::pair<std::string, std::string>> params) const;
+  http::response error_redirect(const http::request_context& context,
+                                const redirect_error& error) const;
   struct outcome {
     std::string operation;  // "token", "sign_in", "revoke", "introspect"
     std::string application_id;
@@ -327,6 +334,23 @@ http::problem too_many_attempts(seconds retry_after) {
                                   std::to_string(retry_after.count()) + " seconds"};
   details.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
   return details;
+}
+
+http::response authorization_server::authorization_response(
+    const http::request_context& context, const std::string& redirect_uri,
+    std::vector<std::pair<std::string, std::string>> params) const {
+  params.emplace_back("iss", context_.issuer->settings().issuer);
+  return redirect_response(context, with_query(redirect_uri, params));
+}
+
+http::response authorization_server::error_redirect(const http::request_context& context,
+                                                    const redirect_error& error) const {
+  std::vector<std::pair<std::string, std::string>> params{{"error", error.error},
+                                                          {"error_description", error.description}};
+  if (!error.state.empty()) {
+    params.emplace_back("state", error.state);
+  }
+  return authorization_response(context, error.redirect_uri, std::move(params));
 }
 
 asio::awaitable<void> authorization_server::record(const http::request_context& context,
@@ -452,26 +476,28 @@ authorization_server::client_credentials_grant(const auth::token_request& reques
 asio::awaitable<auth::value_or_error<json::object, oauth_error>> authorization_server::code_grant(
     const auth::token_request& request, const client_record& client, outcome& event) {
   const auto family_id = text::uuid_v4();
-  auto redemption = co_await redeem_authorization_code(*context_.redis, request.code, family_id,
-                                                       context_.issuer->access_token_lifetime());
+  auto redemption =
+      co_await redeem_authorization_code(*context_.redis, request.code, client.client_id, family_id,
+                                         context_.issuer->access_token_lifetime());
   if (!redemption) {
     co_return invalid_grant("the authorization code is invalid, expired or already used");
   }
   const auto& grant = redemption->grant;
+  // Before anything else: another client's attempt must neither use the code up nor, as a
+  // replay, revoke what its owner obtained with it.
+  if (grant.client_id != client.client_id) {
+    co_return invalid_grant("the authorization code was issued to another client");
+  }
   event.end_user_id = grant.end_user_id;
   if (redemption->earlier_redemption) {
     // RFC 6749 §4.1.2: a code used twice may have been stolen; whatever it produced goes.
-    const auto revoked =
-        co_await revoke_family(*context_.database, grant.application_id,
-                               *redemption->earlier_redemption, "authorization code reuse");
+    const auto revoked = co_await revoke_family(
+        *context_.database, client.id, *redemption->earlier_redemption, "authorization code reuse");
     co_await deny_all(revoked);
     fail("code_reuse");
     logging::warn("authorization code replayed: revoked the tokens it produced",
                   {{"client_id", client.client_id}, {"revoked_access_tokens", revoked.size()}});
     co_return invalid_grant("the authorization code is invalid, expired or already used");
-  }
-  if (grant.client_id != client.client_id) {
-    co_return invalid_grant("the authorization code was issued to another client");
   }
   if (request.redirect_uri != grant.redirect_uri) {
     co_return invalid_grant("redirect_uri differs from the authorization request's");
@@ -670,13 +696,12 @@ asio::awaitable<validated_request> authorization_server::validate(
       co_return back("invalid_request", "code_challenge_method given without code_challenge");
     }
   } else {
-    // RFC 7636 §4.3: no method means plain.
-    if (method_name.empty()) {
-      method_name = "plain";
-    }
+    // RFC 7636 §4.3: no method means plain, which RFC 9700 §2.1.1 says not to use: only S256
+    // is accepted, so the method must be named.
     const auto method = auth::parse_pkce_method(method_name);
-    if (!method) {
-      co_return back("invalid_request", "code_challenge_method must be S256 or plain");
+    if (!method || *method != auth::pkce_method::s256) {
+      co_return back("invalid_request",
+                     "code_challenge_method must be S256 (plain is not supported)");
     }
     if (!auth::is_valid_code_challenge(challenge, *method)) {
       co_return back("invalid_request", "code_challenge is malformed");
@@ -735,12 +760,7 @@ asio::awaitable<http::response> authorization_server::authorize_form(
     co_return html_response(context, page->status, render_error_page(page->title, page->message));
   }
   if (const auto* error = std::get_if<redirect_error>(&validated)) {
-    std::vector<std::pair<std::string, std::string>> query{
-        {"error", error->error}, {"error_description", error->description}};
-    if (!error->state.empty()) {
-      query.emplace_back("state", error->state);
-    }
-    co_return redirect_response(context, with_query(error->redirect_uri, query));
+    co_return error_redirect(context, *error);
   }
   co_return co_await render_form(context, std::get<authorization_request>(validated), {}, {});
 }
@@ -757,16 +777,8 @@ asio::awaitable<http::response> authorization_server::authorize_sign_in(
   if (const auto* page = std::get_if<error_page>(&validated)) {
     co_return html_response(context, page->status, render_error_page(page->title, page->message));
   }
-  const auto redirect_with = [&](const redirect_error& error) {
-    std::vector<std::pair<std::string, std::string>> query{
-        {"error", error.error}, {"error_description", error.description}};
-    if (!error.state.empty()) {
-      query.emplace_back("state", error.state);
-    }
-    return redirect_response(context, with_query(error.redirect_uri, query));
-  };
   if (const auto* error = std::get_if<redirect_error>(&validated)) {
-    co_return redirect_with(*error);
+    co_return error_redirect(context, *error);
   }
   const auto& request = std::get<authorization_request>(validated);
   outcome event{.operation = "sign_in",
@@ -797,8 +809,8 @@ asio::awaitable<http::response> authorization_server::authorize_sign_in(
     event.result = "access_denied";
     event.status = 303;
     co_await record(context, std::move(event));
-    co_return redirect_with(
-        {request.redirect_uri, "access_denied", "the user denied the request", request.state});
+    co_return error_redirect(context, {request.redirect_uri, "access_denied",
+                                       "the user denied the request", request.state});
   }
   const auto username = parameter_or_empty(params.value(), "username");
   const auto password = parameter_or_empty(params.value(), "password");
@@ -851,8 +863,8 @@ asio::awaitable<http::response> authorization_server::authorize_sign_in(
   event.result = "success";
   event.status = 303;
   co_await record(context, std::move(event));
-  co_return redirect_response(
-      context, with_query(request.redirect_uri, {{"code", code}, {"state", request.state}}));
+  co_return authorization_response(context, request.redirect_uri,
+                                   {{"code", code}, {"state", request.state}});
 }
 
 asio::awaitable<auth::value_or_error<authorization_server::management_request, http::response>>
@@ -987,7 +999,10 @@ http::response authorization_server::metadata(http::request_context& context) co
                     {"token_endpoint_auth_methods_supported", auth_methods},
                     {"revocation_endpoint_auth_methods_supported", auth_methods},
                     {"introspection_endpoint_auth_methods_supported", auth_methods},
-                    {"code_challenge_methods_supported", json::array{"S256", "plain"}}};
+                    // RFC 9700 §2.1.1: plain gives no protection against a leaked request.
+                    {"code_challenge_methods_supported", json::array{"S256"}},
+                    // RFC 9207: every authorization response carries iss.
+                    {"authorization_response_iss_parameter_supported", true}};
   http::response answer{bhttp::status::ok, context.message.version()};
   answer.set(bhttp::field::content_type, "application/json");
   answer.set(bhttp::field::cache_control, "public, max-age=300");

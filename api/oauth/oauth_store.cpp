@@ -49,9 +49,13 @@ std::vector<revoked_access_token> revoked_tokens(const postgres::result& rows) {
   return revoked;
 }
 
+// Every statement on custom_gpt_sessions names the owning application as well as the token, the
+// family or the row: row-level security keeps clients apart only for roles it applies to, and a
+// runtime role that bypasses it (a superuser, BYPASSRLS) must not let one client use, describe
+// or revoke another's refresh tokens.
 constexpr std::string_view revoke_family_sql = R"sql(
 UPDATE custom_gpt_sessions SET revoked_at = now(), revoked_reason = $2
- WHERE family_id = $1::uuid AND revoked_at IS NULL
+ WHERE family_id = $1::uuid AND application_id = $3::uuid AND revoked_at IS NULL
  RETURNING access_token_id, extract(epoch FROM access_token_expires_at)::bigint)sql";
 
 }  // namespace
@@ -140,8 +144,9 @@ asio::awaitable<rotation_result> rotate_refresh_token(postgres::pool& database,
             "s.revoked_at IS NOT NULL, s.used_at IS NOT NULL, s.token_version, "
             "coalesce(u.status = 'active', true) "
             "FROM custom_gpt_sessions s LEFT JOIN custom_gpt_end_users u "
-            "ON u.id::text = s.end_user_id WHERE s.token_hash = $1 FOR UPDATE OF s",
-            param_list(request.token_hash));
+            "ON u.id::text = s.end_user_id WHERE s.token_hash = $1 AND s.application_id = $2::uuid "
+            "FOR UPDATE OF s",
+            param_list(request.token_hash, application_id));
         if (rows.rows() == 0) {
           result.status = rotation_status::unknown;
           co_return;
@@ -161,7 +166,8 @@ asio::awaitable<rotation_result> rotate_refresh_token(postgres::pool& database,
         }
         if (used) {
           const auto revoked_rows = co_await lease.query(
-              revoke_family_sql, param_list(result.family_id, "refresh token reuse"));
+              revoke_family_sql,
+              param_list(result.family_id, "refresh token reuse", application_id));
           result.revoked = revoked_tokens(revoked_rows);
           result.status = rotation_status::reused;
           co_return;
@@ -176,7 +182,7 @@ asio::awaitable<rotation_result> rotate_refresh_token(postgres::pool& database,
         }
         if (!end_user_active) {
           const auto revoked_rows = co_await lease.query(
-              revoke_family_sql, param_list(result.family_id, "end user disabled"));
+              revoke_family_sql, param_list(result.family_id, "end user disabled", application_id));
           result.revoked = revoked_tokens(revoked_rows);
           result.status = rotation_status::end_user_disabled;
           co_return;
@@ -195,19 +201,22 @@ asio::awaitable<rotation_result> rotate_refresh_token(postgres::pool& database,
             result.scope = narrowed;
           }
         }
-        co_await lease.query("UPDATE custom_gpt_sessions SET used_at = now() WHERE id = $1::uuid",
-                             param_list(id));
+        co_await lease.query(
+            "UPDATE custom_gpt_sessions SET used_at = now() "
+            "WHERE id = $1::uuid AND application_id = $2::uuid",
+            param_list(id, application_id));
         co_await lease.query(
             "INSERT INTO custom_gpt_sessions (application_id, end_user_id, family_id, parent_id, "
             "token_hash, scope, expires_at, idle_expires_at, access_token_id, "
             "access_token_expires_at, token_version) "
             "SELECT application_id, end_user_id, family_id, id, $2, $3, expires_at, "
             "LEAST(expires_at, now() + make_interval(secs => $4::bigint)), $5, "
-            "to_timestamp($6::bigint), $7::integer FROM custom_gpt_sessions WHERE id = $1::uuid",
+            "to_timestamp($6::bigint), $7::integer FROM custom_gpt_sessions "
+            "WHERE id = $1::uuid AND application_id = $8::uuid",
             param_list(id, request.new_token_hash, result.scope,
                        std::to_string(request.idle_timeout.count()), request.access_token_id,
                        epoch_text(request.access_token_expires_at),
-                       std::to_string(request.current_token_version)));
+                       std::to_string(request.current_token_version), application_id));
         result.status = rotation_status::rotated;
       });
   co_return result;
@@ -220,13 +229,14 @@ asio::awaitable<std::vector<revoked_access_token>> revoke_family_of_token(
   co_await database.application_transaction(
       application_id, [&](postgres::connection_lease& lease) -> asio::awaitable<void> {
         const auto family = co_await lease.query(
-            "SELECT family_id::text FROM custom_gpt_sessions WHERE token_hash = $1",
-            param_list(token_hash));
+            "SELECT family_id::text FROM custom_gpt_sessions "
+            "WHERE token_hash = $1 AND application_id = $2::uuid",
+            param_list(token_hash, application_id));
         if (family.rows() == 0) {
           co_return;
         }
-        const auto rows =
-            co_await lease.query(revoke_family_sql, param_list(family.value(0, 0), reason));
+        const auto rows = co_await lease.query(
+            revoke_family_sql, param_list(family.value(0, 0), reason, application_id));
         revoked = revoked_tokens(rows);
       });
   co_return revoked;
@@ -239,7 +249,8 @@ asio::awaitable<std::vector<revoked_access_token>> revoke_family(postgres::pool&
   std::vector<revoked_access_token> revoked;
   co_await database.application_transaction(
       application_id, [&](postgres::connection_lease& lease) -> asio::awaitable<void> {
-        const auto rows = co_await lease.query(revoke_family_sql, param_list(family_id, reason));
+        const auto rows =
+            co_await lease.query(revoke_family_sql, param_list(family_id, reason, application_id));
         revoked = revoked_tokens(rows);
       });
   co_return revoked;
@@ -258,8 +269,8 @@ asio::awaitable<std::optional<refresh_token_state>> find_refresh_token(
             "extract(epoch FROM s.created_at)::bigint, "
             "extract(epoch FROM LEAST(s.expires_at, coalesce(s.idle_expires_at, s.expires_at)))"
             "::bigint FROM custom_gpt_sessions s LEFT JOIN custom_gpt_end_users u "
-            "ON u.id::text = s.end_user_id WHERE s.token_hash = $1",
-            param_list(token_hash, std::to_string(current_token_version)));
+            "ON u.id::text = s.end_user_id WHERE s.token_hash = $1 AND s.application_id = $3::uuid",
+            param_list(token_hash, std::to_string(current_token_version), application_id));
         if (rows.rows() == 0) {
           co_return;
         }

@@ -1,5 +1,7 @@
 #include "common/auth/access_token.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <exception>
 
 #include <boost/json/array.hpp>
@@ -13,6 +15,26 @@ namespace gpt_adapter::auth {
 namespace {
 
 constexpr std::string_view access_token_use = "access";
+// RFC 9068 §2.1. The media type may be written in full, and media types compare
+// case-insensitively (RFC 7515 §4.1.9).
+constexpr std::string_view access_token_type = "at+jwt";
+
+bool equals_ignoring_case(std::string_view left, std::string_view right) {
+  return left.size() == right.size() &&
+         std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+// at+jwt, or the plain JWT this server issued before it followed RFC 9068: tokens of that kind
+// still alive at an upgrade (one access token lifetime at most) keep working. Both carry
+// token_use "access", which check_claims requires too, so no other JWT signed by the same keys
+// passes either way. A missing or any other typ is refused.
+bool is_access_token_type(std::string_view type) {
+  return equals_ignoring_case(type, access_token_type) ||
+         equals_ignoring_case(type, "application/at+jwt") || equals_ignoring_case(type, "JWT");
+}
 constexpr std::size_t token_id_bytes = 16;
 
 token_failure failure(token_error error, std::string message) {
@@ -170,7 +192,7 @@ std::string encode_access_token(const key_set& keys, const access_token_settings
   if (claims.not_before) {
     payload["nbf"] = seconds_since_epoch(*claims.not_before);
   }
-  return sign_jws(keys.active(), boost::json::serialize(payload));
+  return sign_jws(keys.active(), boost::json::serialize(payload), access_token_type);
 }
 
 value_or_error<access_token_claims, token_failure> verify_access_token(
@@ -180,8 +202,11 @@ value_or_error<access_token_claims, token_failure> verify_access_token(
   if (!jws) {
     return jws.error();
   }
+  if (!is_access_token_type(jws->type)) {
+    return failure(token_error::wrong_token_use, "the header's typ is not at+jwt");
+  }
   try {
-    return check_claims(settings, jws.value(), now);
+    return check_claims(settings, jws->payload, now);
   } catch (const std::exception& error) {
     return failure(token_error::malformed,
                    std::string("the claims could not be read: ") + error.what());

@@ -26,9 +26,9 @@ struct access_token_settings {
   std::size_t max_token_bytes = 4096;
 };
 
-// The claims of an access token. `token_use` is always "access": a refresh or any other token
-// signed by the same keys can never pass as one. (RFC 9068's header typ "at+jwt" would say the
-// same, but cpp-jwt 1.4 refuses any typ but "JWT", so the distinction lives in the claims.)
+// The claims of an access token (RFC 9068: header typ "at+jwt", iss, sub, aud, client_id, iat,
+// exp, jti, scope). `token_use` is always "access" as well: a refresh or any other token signed
+// by the same keys can never pass as one.
 struct access_token_claims {
   std::string subject;    // `sub`: the end user, or the client itself for client credentials
   std::string client_id;  // `client_id`
@@ -54,11 +54,12 @@ access_token_claims new_access_token_claims(std::string subject, std::string cli
 std::string encode_access_token(const key_set& keys, const access_token_settings& settings,
                                 const access_token_claims& claims);
 
-// Verifies `token` as an access token at time `now`: the JWS checks of verify_jws, then
-// token_use "access", iss equal to the pinned issuer, aud equal to (or, as an array, containing)
-// the pinned audience, exp present and after now (minus leeway), nbf and iat not after now
-// (plus leeway), and sub, client_id, scope, jti and ver present with their JSON types.
-// Never throws.
+// Verifies `token` as an access token at time `now`: the JWS checks of verify_jws, a header
+// typ "at+jwt" (or "application/at+jwt", or the "JWT" of tokens issued before RFC 9068 was
+// followed, still alive at an upgrade), then token_use "access", iss equal to the pinned issuer,
+// aud equal to (or, as an array, containing) the pinned audience, exp present and after now (minus
+// leeway), nbf and iat not after now (plus leeway), and sub, client_id, scope, jti and ver present
+// with their JSON types. Never throws.
 value_or_error<access_token_claims, token_failure> verify_access_token(
     const key_set& keys, const access_token_settings& settings, std::string_view token,
     std::chrono::sys_seconds now);

@@ -32,9 +32,9 @@ std::optional<std::array<std::string_view, 3>> split_compact(std::string_view to
                                          token.substr(second + 1)};
 }
 
-value_or_error<std::string, token_failure> verify_compact(const key_set& keys,
-                                                          std::string_view token,
-                                                          std::size_t max_bytes) {
+value_or_error<verified_jws, token_failure> verify_compact(const key_set& keys,
+                                                           std::string_view token,
+                                                           std::size_t max_bytes) {
   if (token.size() > max_bytes) {
     return failure(token_error::too_large,
                    "the token is longer than " + std::to_string(max_bytes) + " bytes");
@@ -68,6 +68,13 @@ value_or_error<std::string, token_failure> verify_compact(const key_set& keys,
   if (header.contains("crit")) {
     return failure(token_error::malformed, "no critical header extension is supported");
   }
+  std::string type;
+  if (const auto* typ = header.if_contains("typ")) {
+    if (!typ->is_string()) {
+      return failure(token_error::malformed, "the header's typ is not a string");
+    }
+    type = typ->get_string();
+  }
   const auto* kid = header.if_contains("kid");
   if (kid == nullptr || !kid->is_string()) {
     return failure(token_error::unknown_key, "the header names no key (kid)");
@@ -94,7 +101,7 @@ value_or_error<std::string, token_failure> verify_compact(const key_set& keys,
   if (!payload) {
     return failure(token_error::malformed, "the payload is not base64url");
   }
-  return std::move(*payload);
+  return verified_jws{std::move(type), std::move(*payload)};
 }
 
 }  // namespace
@@ -129,17 +136,17 @@ std::string_view token_error_name(token_error error) {
   return "unknown";
 }
 
-std::string sign_jws(const signing_key& key, std::string_view payload) {
+std::string sign_jws(const signing_key& key, std::string_view payload, std::string_view type) {
   const boost::json::object header{
-      {"alg", signing_algorithm_name(key.algorithm())}, {"kid", key.kid()}, {"typ", "JWT"}};
+      {"alg", signing_algorithm_name(key.algorithm())}, {"kid", key.kid()}, {"typ", type}};
   auto signing_input =
       encode_base64url(boost::json::serialize(header)) + '.' + encode_base64url(payload);
   const auto signature = key.sign(signing_input);
   return signing_input + '.' + encode_base64url(signature);
 }
 
-value_or_error<std::string, token_failure> verify_jws(const key_set& keys, std::string_view token,
-                                                      std::size_t max_bytes) {
+value_or_error<verified_jws, token_failure> verify_jws(const key_set& keys, std::string_view token,
+                                                       std::size_t max_bytes) {
   try {
     return verify_compact(keys, token, max_bytes);
   } catch (const std::exception& error) {

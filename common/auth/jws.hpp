@@ -36,16 +36,23 @@ struct token_failure {
   std::string message;
 };
 
-// `<header>.<payload>.<signature>` signed by `key`, with the header {"alg","kid","typ":"JWT"}.
+// `<header>.<payload>.<signature>` signed by `key`, with the header {"alg","kid","typ"}: `type`
+// is the media type of the whole JWS ("at+jwt" for access tokens, RFC 9068 §2.1).
 // Throws as signing_key::sign does.
-std::string sign_jws(const signing_key& key, std::string_view payload);
+std::string sign_jws(const signing_key& key, std::string_view payload,
+                     std::string_view type = "JWT");
 
-// Verifies a compact JWS against `keys` and returns its decoded (not yet parsed) payload. In order:
+struct verified_jws {
+  std::string type;     // the header's `typ`, empty when it has none
+  std::string payload;  // decoded, not yet parsed
+};
+
+// Verifies a compact JWS against `keys` and returns its type and decoded payload. In order:
 // at most `max_bytes` long (before anything is decoded); three base64url segments; the header a
 // JSON object with a string `alg` naming a supported algorithm, a string `kid` naming a key of the
-// set, that key's own algorithm equal to `alg`, and no `crit`; then the signature, checked with
-// that key. Never throws.
-value_or_error<std::string, token_failure> verify_jws(const key_set& keys, std::string_view token,
-                                                      std::size_t max_bytes);
+// set, that key's own algorithm equal to `alg`, no `crit`, and `typ` a string if present; then
+// the signature, checked with that key. Never throws.
+value_or_error<verified_jws, token_failure> verify_jws(const key_set& keys, std::string_view token,
+                                                       std::size_t max_bytes);
 
 }  // namespace gpt_adapter::auth

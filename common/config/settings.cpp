@@ -60,6 +60,7 @@ database_settings read_database_settings(const env_reader& env) {
                                            milliseconds(100), milliseconds(120000));
   settings.query_timeout = env.millis_or("DATABASE_QUERY_TIMEOUT_MS", milliseconds(30000),
                                          milliseconds(100), milliseconds(3600000));
+  settings.allow_rls_bypass = env.boolean_or("DATABASE_ALLOW_RLS_BYPASS", false);
   return settings;
 }
 

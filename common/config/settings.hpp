@@ -26,6 +26,9 @@ struct database_settings {
   std::size_t pool_max = 20;                        // DATABASE_POOL_MAX
   std::chrono::milliseconds connect_timeout{5000};  // DATABASE_CONNECT_TIMEOUT_MS
   std::chrono::milliseconds query_timeout{30000};   // DATABASE_QUERY_TIMEOUT_MS
+  // The API and the worker start on a superuser or BYPASSRLS role (with a warning) instead of
+  // refusing to: row-level security is then not in force.
+  bool allow_rls_bypass = false;  // DATABASE_ALLOW_RLS_BYPASS
 };
 
 // REDIS_URL, completed by REDIS_USERNAME, REDIS_PASSWORD or REDIS_PASSWORD_FILE,

@@ -19,7 +19,7 @@ using namespace mem0_json;
 constexpr int find_created_limit = 100;
 
 std::string iso(time_point when) {
-  return text::format_rfc3339(std::chrono::system_clock::time_point(when));
+  return text::format_rfc3339(when);
 }
 
 // Platform metadata conditions take bare values (eq), ne and contains only; several values are

@@ -7,7 +7,7 @@
 namespace gpt_adapter::queue {
 
 std::string format_timestamp(time_point moment) {
-  return text::format_rfc3339(std::chrono::system_clock::time_point(moment));
+  return text::format_rfc3339(moment);
 }
 
 std::optional<time_point> parse_timestamp(std::string_view text) {

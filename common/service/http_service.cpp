@@ -7,13 +7,17 @@
 #include <optional>
 #include <thread>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "common/http/health_routes.hpp"
 #include "common/http/server.hpp"
 #include "common/logging/logger.hpp"
+#include "common/postgres/runtime_role.hpp"
 #include "common/service/lifecycle.hpp"
 
 namespace gpt_adapter::service {
@@ -75,6 +79,66 @@ http_service::http_service(std::string name, config::common_settings common,
   metrics::register_process_metrics(metrics_);
   dependencies_ = start_dependencies(context_.get_executor(), common_);
   readiness_checks_ = readiness_checks(dependencies_);
+  // Asked as a probe too, so that a readiness answer right after start-up does not depend on
+  // whether the background check has run yet.
+  readiness_checks_.push_back(
+      {"postgres_role", [this](std::chrono::milliseconds) -> boost::asio::awaitable<bool> {
+         if (role_checked_->load()) {
+           co_return true;
+         }
+         const bool acceptable = co_await check_database_role_once();
+         co_return acceptable;
+       }});
+}
+
+boost::asio::awaitable<bool> http_service::check_database_role_once() {
+  std::optional<postgres::runtime_role> role;
+  try {
+    const auto rows = co_await dependencies_.database->query(postgres::runtime_role_sql);
+    if (rows.rows() == 1) {
+      role = postgres::runtime_role{.name = std::string(rows.value(0, 0)),
+                                    .superuser = rows.value(0, 1) == "t",
+                                    .bypass_rls = rows.value(0, 2) == "t"};
+    }
+  } catch (const std::exception&) {
+    // Not reachable yet: the pool logs its connection failures.
+  }
+  if (!role) {
+    co_return false;
+  }
+  const auto problem = postgres::rls_bypass_problem(*role);
+  if (problem && !common_.database.allow_rls_bypass) {
+    if (!role_refused_.exchange(true)) {
+      logging::error("refusing to start: " + *problem,
+                     {{"variable", "DATABASE_URL"}, {"role", role->name}});
+      exit_status_ = exit_config_error;
+      // The shutdown an operator's SIGTERM starts, so that everything started stops cleanly.
+      std::raise(SIGTERM);
+    }
+    co_return false;
+  }
+  if (problem && !role_warned_.exchange(true)) {
+    logging::warn("DATABASE_ALLOW_RLS_BYPASS=true: RUNNING WITHOUT ROW-LEVEL SECURITY. " + *problem,
+                  {{"variable", "DATABASE_URL"}, {"role", role->name}});
+  }
+  role_checked_->store(true);
+  co_return true;
+}
+
+boost::asio::awaitable<void> http_service::check_database_role() {
+  std::chrono::milliseconds delay{100};
+  while (!shutting_down_->load() && !role_refused_.load()) {
+    if (role_checked_->load()) {
+      co_return;
+    }
+    const bool acceptable = co_await check_database_role_once();
+    if (acceptable || role_refused_.load()) {
+      co_return;
+    }
+    role_check_retry_.expires_after(delay);
+    co_await role_check_retry_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    delay = std::min(delay * 2, std::chrono::milliseconds(5000));
+  }
 }
 
 boost::asio::awaitable<void> http_service::run_stop_hooks() {
@@ -137,6 +201,7 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
           signals.cancel();
           boost::system::error_code ignored;
           reload_signal.cancel(ignored);
+          role_check_retry_.cancel();
           watchdog.arm(dependency_stop_grace);
         });
       });
@@ -152,10 +217,11 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
                  {"startup_ms", std::chrono::duration<double, std::milli>(
                                     std::chrono::steady_clock::now() - started)
                                     .count()}});
+  boost::asio::co_spawn(context_, check_database_role(), boost::asio::detached);
   run_threads(context_, listener_.threads);
   watchdog.finish();
   logging::info(name_ + " stopped");
-  return 0;
+  return exit_status_;
 }
 
 }  // namespace gpt_adapter::service

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "common/config/settings.hpp"
 #include "common/http/router.hpp"
@@ -56,6 +57,10 @@ class http_service {
 
   // Binds the listener, serves until SIGTERM or SIGINT and drains; returns the exit status.
   // `started` is when the process began, for the start-up time in the log.
+  // The database role is checked as soon as PostgreSQL answers: a superuser or BYPASSRLS role
+  // stops the process with exit status 78 (a configuration error) unless
+  // DATABASE_ALLOW_RLS_BYPASS is set, and until the check has passed /health/ready reports the
+  // dependency `postgres_role` unavailable.
   int run(std::chrono::steady_clock::time_point started);
 
  private:
@@ -71,8 +76,17 @@ class http_service {
   std::vector<std::function<void()>> stop_request_hooks_;
   std::vector<stop_hook> stop_hooks_;
   std::vector<http::dependency_check> readiness_checks_;
+  std::shared_ptr<std::atomic<bool>> role_checked_ = std::make_shared<std::atomic<bool>>(false);
+  std::atomic<bool> role_refused_{false};
+  std::atomic<bool> role_warned_{false};
+  std::atomic<int> exit_status_{0};
+  boost::asio::steady_timer role_check_retry_{context_};
 
   boost::asio::awaitable<void> run_stop_hooks();
+  // Reads the runtime role's attributes, retrying until PostgreSQL answers or shutdown begins.
+  boost::asio::awaitable<void> check_database_role();
+  // One attempt: true when the role is acceptable; a refused role starts the shutdown (once).
+  boost::asio::awaitable<bool> check_database_role_once();
 };
 
 }  // namespace gpt_adapter::service

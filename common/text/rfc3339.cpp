@@ -5,16 +5,18 @@
 
 namespace gpt_adapter::text {
 
-std::string format_rfc3339(std::chrono::system_clock::time_point moment) {
-  const auto seconds = std::chrono::system_clock::to_time_t(moment);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(moment.time_since_epoch()).count() %
-      1000;
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char buffer[40];
-  const auto length = std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &parts);
-  std::snprintf(buffer + length, sizeof(buffer) - length, ".%03dZ", static_cast<int>(millis));
+std::string format_rfc3339(std::chrono::sys_time<std::chrono::milliseconds> moment) {
+  using namespace std::chrono;
+  // floor, not the truncation of to_time_t and %: before 1970 too, the milliseconds count up.
+  const auto day = floor<days>(moment);
+  const year_month_day date{day};
+  const hh_mm_ss<milliseconds> time{moment - day};
+  char buffer[48];
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
+                static_cast<int>(time.subseconds().count()));
   return buffer;
 }
 
@@ -104,8 +106,13 @@ std::optional<std::chrono::sys_time<std::chrono::milliseconds>> parse_rfc3339(
                             std::chrono::day(*day)};
   if (!date.ok() || *hour > 23 || *minute > 59 || *second > 59)
     return std::nullopt;
-  return sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) +
-         milliseconds(millis) - offset;
+  const auto moment = sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) +
+                      milliseconds(millis) - offset;
+  // An offset must not carry the moment out of the four-digit years the text can hold.
+  const auto utc_year = year_month_day{floor<days>(moment)}.year();
+  if (utc_year < std::chrono::year(0) || utc_year > std::chrono::year(9999))
+    return std::nullopt;
+  return moment;
 }
 
 }  // namespace gpt_adapter::text

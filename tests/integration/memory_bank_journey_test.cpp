@@ -52,7 +52,7 @@ std::set<std::string> ids_in(const json::object& answer) {
 }
 
 std::string iso(std::chrono::system_clock::time_point when) {
-  return text::format_rfc3339(when);
+  return text::format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(when));
 }
 
 void journey(memory_stack& stack, const std::string& dialect) {

@@ -57,6 +57,12 @@ TEST_CASE("OAuth: the ChatGPT code flow with refresh rotation and reuse detectio
   CHECK_THAT(location, StartsWith(std::string(chatgpt_callback) + "?code="));
   auto params = query_of(location);
   CHECK(params.at("state") == "opaque state/+=?");
+  // RFC 9207: the response names the server that issued it, as the metadata does.
+  const auto issuer = json_text(
+      http_get(fixture.port(), "/.well-known/oauth-authorization-server").json().as_object(),
+      "issuer");
+  REQUIRE(!issuer.empty());
+  CHECK(params.at("iss") == issuer);
   const auto code = params.at("code");
 
   // Form-encoded exchange with client_secret_post, as ChatGPT's "default POST" does.
@@ -179,12 +185,23 @@ TEST_CASE(
     exchange_code(fixture, client, code, 200, {{"code_verifier", verifier}});
   }
 
-  SECTION("PKCE plain, and a verifier without a challenge is refused") {
+  SECTION("PKCE plain is refused (RFC 9700 §2.1.1), and so is a verifier without a challenge") {
     const std::string verifier(50, 'p');
-    auto code = obtain_code(fixture, client, "bob", "bob's long password",
-                            {{"code_challenge", verifier}, {"code_challenge_method", "plain"}});
-    exchange_code(fixture, client, code, 200, {{"code_verifier", verifier}});
-    code = obtain_code(fixture, client, "bob", "bob's long password");
+    // Named plain, or plain by default (no method): invalid_request back to the client.
+    for (const auto& extra :
+         {form_fields{{"code_challenge", verifier}, {"code_challenge_method", "plain"}},
+          form_fields{{"code_challenge", verifier}}}) {
+      const auto reply =
+          http_get(fixture.port(), "/oauth/authorize?" + authorize_query(client, "st-p", extra));
+      REQUIRE(reply.status == 303);
+      const auto params = query_of(reply.header("location"));
+      CHECK(params.at("error") == "invalid_request");
+      CHECK_THAT(params.at("error_description"), Contains("S256"));
+      CHECK(params.at("state") == "st-p");
+      CHECK(params.count("iss") == 1);
+      CHECK(params.count("code") == 0);
+    }
+    const auto code = obtain_code(fixture, client, "bob", "bob's long password");
     CHECK(json_text(exchange_code(fixture, client, code, 400, {{"code_verifier", verifier}}),
                     "error") == "invalid_grant");
   }
@@ -214,11 +231,21 @@ TEST_CASE(
                    {"state", "s"}}));
   page_error(form({{"response_type", "code"}, {"client_id", client.client_id}, {"state", "s"}}));
 
+  const auto issuer = json_text(
+      http_get(fixture.port(), "/.well-known/oauth-authorization-server").json().as_object(),
+      "issuer");
+  REQUIRE(!issuer.empty());
+  // Every error response carries iss too (RFC 9207 §2).
   const auto redirected = [&](const std::string& query) {
     const auto reply = http_get(fixture.port(), "/oauth/authorize?" + query);
     REQUIRE(reply.status == 303);
     CHECK_THAT(reply.header("location"), StartsWith(chatgpt_callback));
-    return query_of(reply.header("location"));
+    const auto params = query_of(reply.header("location"));
+    CHECK(params.count("iss") == 1);
+    if (params.count("iss") == 1) {
+      CHECK(params.at("iss") == issuer);
+    }
+    return params;
   };
   auto params = redirected(form({{"response_type", "code"},
                                  {"client_id", client.client_id},
@@ -254,6 +281,7 @@ TEST_CASE(
   const auto denied = submit_sign_in(fixture.port(), third, "carol", "", "deny");
   REQUIRE(denied.status == 303);
   params = query_of(denied.header("location"));
+  CHECK(params.at("iss") == issuer);
   CHECK(params.at("error") == "access_denied");
   CHECK(params.at("state") == "st-4");
 
@@ -478,7 +506,8 @@ TEST_CASE("OAuth: metadata and JWKS, with RS256 and ES256 key rotation", "[integ
         R"(["authorization_code","refresh_token","client_credentials"])");
   CHECK(json::serialize(document.at("token_endpoint_auth_methods_supported")) ==
         R"(["client_secret_basic","client_secret_post"])");
-  CHECK(json::serialize(document.at("code_challenge_methods_supported")) == R"(["S256","plain"])");
+  CHECK(json::serialize(document.at("code_challenge_methods_supported")) == R"(["S256"])");
+  CHECK(document.at("authorization_response_iss_parameter_supported").as_bool());
   CHECK(json::serialize(document.at("scopes_supported")) ==
         R"(["memories:read","memories:write"])");
   CHECK(json::serialize(document.at("response_types_supported")) == R"(["code"])");

@@ -49,7 +49,7 @@ api_stack::api_stack(api_stack_options options)
     : redis(options.redis), options_(std::move(options)) {
   REQUIRE(admin({"migrate", "up"}).status == 0);
   // Deployments grant the runtime privileges to the services' login role.
-  run_sql(database.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app");
+  run_sql(database.owner_url(), "GRANT gpt_adapter_runtime TO gpt_adapter_app, gpt_adapter_bypass");
   if (options_.memory_bank) {
     bank = std::make_unique<memory_bank_dev>(
         std::vector<std::string>{"--dialect", options_.memory_bank_dialect, "--api-key",
@@ -75,6 +75,10 @@ api_stack::~api_stack() {
 std::map<std::string, std::string> api_stack::environment(
     const std::map<std::string, std::string>& overrides) const {
   auto values = service_environment(database, redis);
+  if (options_.rls_bypassing_role) {
+    values["DATABASE_URL"] = database.bypass_rls_url();
+    values["DATABASE_ALLOW_RLS_BYPASS"] = "true";
+  }
   if (bank) {
     values["MEMORY_BANK_API_URL"] = bank->url();
     values["MEMORY_BANK_DIALECT"] = options_.memory_bank_dialect;

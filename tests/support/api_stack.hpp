@@ -37,6 +37,10 @@ struct api_stack_options {
   std::string memory_bank_api_key = "dev-memory-bank-key";
   // The worker (started before the API), polling often enough for tests.
   bool worker = false;
+  // The API and the worker connect as the BYPASSRLS role (postgres_server::bypass_rls_url), with
+  // DATABASE_ALLOW_RLS_BYPASS=true so that they start: row-level security is then not in force,
+  // and only the services' own checks keep applications apart.
+  bool rls_bypassing_role = false;
   // The API; without it, a test starts the API itself (start_api, or its own service_process).
   bool api = true;
   // Redis as the stack runs it: TLS, ACL users.

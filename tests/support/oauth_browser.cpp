@@ -180,4 +180,15 @@ json::object introspect(const api_stack& stack, const registered_application& cl
   return reply.json().as_object();
 }
 
+http_reply revoke_token(const api_stack& stack, const registered_application& client,
+                        const std::string& token) {
+  return http_request(
+      stack.port(),
+      {.method = bhttp::verb::post,
+       .target = "/oauth/revoke",
+       .body = form({{"token", token}}),
+       .headers = {{"Content-Type", form_content_type},
+                   {"Authorization", basic(client.client_id, client.client_secret)}}});
+}
+
 }  // namespace gpt_adapter::testing

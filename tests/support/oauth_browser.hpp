@@ -86,4 +86,8 @@ boost::json::object refresh(const api_stack& stack, const registered_application
 boost::json::object introspect(const api_stack& stack, const registered_application& client,
                                const std::string& token);
 
+// POST /oauth/revoke as `client` (client_secret_basic); the answer.
+http_reply revoke_token(const api_stack& stack, const registered_application& client,
+                        const std::string& token);
+
 }  // namespace gpt_adapter::testing

@@ -148,6 +148,8 @@ postgres_server::postgres_server() : dir_("gpt-adapter-postgres"), port_(free_po
   run_sql(admin, "CREATE DATABASE gpt_adapter");
   run_sql(admin,
           "CREATE ROLE gpt_adapter_app LOGIN PASSWORD 'app-password' NOSUPERUSER NOBYPASSRLS");
+  run_sql(admin,
+          "CREATE ROLE gpt_adapter_bypass LOGIN PASSWORD 'bypass-password' NOSUPERUSER BYPASSRLS");
 }
 
 postgres_server::~postgres_server() {
@@ -164,6 +166,11 @@ std::string postgres_server::owner_url() const {
 
 std::string postgres_server::runtime_url() const {
   return "postgresql://gpt_adapter_app:app-password@127.0.0.1:" + std::to_string(port_) +
+         "/gpt_adapter";
+}
+
+std::string postgres_server::bypass_rls_url() const {
+  return "postgresql://gpt_adapter_bypass:bypass-password@127.0.0.1:" + std::to_string(port_) +
          "/gpt_adapter";
 }
 

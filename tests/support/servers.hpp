@@ -53,8 +53,11 @@ class redis_server {
 };
 
 // A private PostgreSQL cluster copied from the `postgres_template` fixture, started on a free
-// loopback port. It has a database `gpt_adapter` owned by the superuser `postgres`, and a login
-// role `gpt_adapter_app` (password `app-password`) that is neither superuser nor BYPASSRLS.
+// loopback port. It has a database `gpt_adapter` owned by the superuser `postgres`, a login
+// role `gpt_adapter_app` (password `app-password`) that is neither superuser nor BYPASSRLS, and
+// a login role `gpt_adapter_bypass` (password `bypass-password`) that is not a superuser but has
+// BYPASSRLS: the mistake a managed database or a quick start makes, for tests proving that row
+// level security is not the only wall between applications.
 class postgres_server {
  public:
   postgres_server();
@@ -67,6 +70,8 @@ class postgres_server {
   std::string owner_url() const;
   // URL of the unprivileged runtime role (what the API and the worker use).
   std::string runtime_url() const;
+  // URL of the BYPASSRLS role.
+  std::string bypass_rls_url() const;
   void stop();
   void start();
 

@@ -72,8 +72,9 @@ boost::json::object standard_payload() {
           {"token_use", "access"}};
 }
 
-std::string signed_payload(const signing_key& key, const boost::json::object& payload) {
-  return sign_jws(key, boost::json::serialize(payload));
+std::string signed_payload(const signing_key& key, const boost::json::object& payload,
+                           std::string_view type = "at+jwt") {
+  return sign_jws(key, boost::json::serialize(payload), type);
 }
 
 std::vector<std::string> segments(const std::string& token) {
@@ -163,7 +164,7 @@ TEST_CASE("auth access_token: the token carries the documented header and claims
   const auto header = decoded_object(parts[0]);
   CHECK(header.at("alg").as_string() == "RS256");
   CHECK(header.at("kid").as_string() == "rs-1");
-  CHECK(header.at("typ").as_string() == "JWT");
+  CHECK(header.at("typ").as_string() == "at+jwt");  // RFC 9068 §2.1
 
   const auto payload = decoded_object(parts[1]);
   CHECK(payload.at("iss").as_string() == settings.issuer);
@@ -414,6 +415,31 @@ TEST_CASE("auth access_token: a refresh token presented as an access token is re
   CHECK(outcome(keys, signed_payload(hs_key(), payload)) == "wrong_token_use");
 }
 
+TEST_CASE(
+    "auth access_token: the header's typ must be at+jwt, or the JWT of tokens issued before RFC "
+    "9068 was followed",
+    "[access_token][attack]") {
+  const auto keys = only(hs_key());
+  const auto payload = standard_payload();
+  for (const auto* type : {"at+jwt", "AT+JWT", "application/at+jwt", "Application/AT+JWT", "JWT"}) {
+    INFO(type);
+    CHECK(outcome(keys, signed_payload(hs_key(), payload, type)) == "ok");
+  }
+  for (const auto* type : {"", "jwt+at", "at+jwt ", "JOSE", "secevent+jwt", "application/jwt+x"}) {
+    INFO(type);
+    CHECK(outcome(keys, signed_payload(hs_key(), payload, type)) == "wrong_token_use");
+  }
+  // No typ at all, and a typ that is not a string.
+  auto parts = segments(signed_payload(hs_key(), payload));
+  for (const auto& header : {boost::json::object{{"alg", "HS256"}, {"kid", "hs-1"}},
+                             boost::json::object{{"alg", "HS256"}, {"kid", "hs-1"}, {"typ", 1}}}) {
+    parts[0] = encoded(header);
+    const auto signing_input = parts[0] + "." + parts[1];
+    parts[2] = encode_base64url(hs_key().sign(signing_input));
+    CHECK(outcome(keys, join(parts)) != "ok");
+  }
+}
+
 TEST_CASE("auth access_token: exp is required and every claim must have its JSON type",
           "[access_token][attack]") {
   const auto keys = only(hs_key());
@@ -603,9 +629,12 @@ TEST_CASE("auth access_token: cpp-jwt accepts the tokens this module signs", "[a
   const auto real_now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   for (const auto& [key, algorithm_name, verification_key] : cases) {
     INFO(algorithm_name);
-    const auto token = encode_access_token(
+    const auto issued = encode_access_token(
         only(key), settings,
         new_access_token_claims("user-42", "client-1", {"memories:read"}, 3, real_now, 1h));
+    // cpp-jwt 1.4 refuses every typ but JWT, so not at+jwt: the same claims signed by the same
+    // code with that typ. (The integration suite checks at+jwt with oauth4webapi.)
+    const auto token = signed_payload(key, decoded_object(segments(issued)[1]), "JWT");
     std::error_code error;
     const auto decoded =
         jwt::decode(token, algorithms({algorithm_name}), error, secret(verification_key),

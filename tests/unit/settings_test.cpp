@@ -74,6 +74,15 @@ TEST_CASE("a small DATABASE_POOL_MAX alone lowers the pool minimum's default", "
   CHECK_THAT(api_settings_error(values), Catch::Contains("DATABASE_POOL_MIN"));
 }
 
+TEST_CASE("DATABASE_ALLOW_RLS_BYPASS is off unless set", "[config][api]") {
+  auto values = minimal_api_environment();
+  CHECK_FALSE(read_api_settings_from(values).common.database.allow_rls_bypass);
+  values["DATABASE_ALLOW_RLS_BYPASS"] = "true";
+  CHECK(read_api_settings_from(values).common.database.allow_rls_bypass);
+  values["DATABASE_ALLOW_RLS_BYPASS"] = "maybe";
+  CHECK_THAT(api_settings_error(values), Catch::Contains("DATABASE_ALLOW_RLS_BYPASS"));
+}
+
 TEST_CASE("worker settings read the ops listener", "[config][worker]") {
   auto values = minimal_api_environment();
   values.erase("JWT_SECRET_KEY");  // the worker signs nothing

@@ -32,7 +32,7 @@ const std::string password_sql =
 
 constexpr std::string_view revoke_sessions_sql = R"sql(
 UPDATE custom_gpt_sessions SET revoked_at = now(), revoked_reason = $2
- WHERE end_user_id = $1 AND revoked_at IS NULL
+ WHERE end_user_id = $1 AND application_id = $3::uuid AND revoked_at IS NULL
  RETURNING access_token_id, ceil(extract(epoch FROM access_token_expires_at - now()))::bigint)sql";
 
 end_user row_to_user(const postgres::result& rows, std::size_t row) {
@@ -76,11 +76,13 @@ asio::awaitable<std::vector<live_access_token>> revoke_end_user_sessions(postgre
   std::vector<live_access_token> alive;
   const auto applications = co_await database.query("SELECT id::text FROM custom_gpt_applications");
   for (std::size_t application = 0; application < applications.rows(); ++application) {
+    // The application is named in the statement too: the CLI often runs as the schema owner,
+    // a superuser, to whom row-level security does not apply.
+    const std::string application_id(applications.value(application, 0));
     co_await database.application_transaction(
-        std::string(applications.value(application, 0)),
-        [&](postgres::connection_lease& lease) -> asio::awaitable<void> {
-          const auto rows =
-              co_await lease.query(revoke_sessions_sql, param_list(end_user_id, reason));
+        application_id, [&](postgres::connection_lease& lease) -> asio::awaitable<void> {
+          const auto rows = co_await lease.query(revoke_sessions_sql,
+                                                 param_list(end_user_id, reason, application_id));
           for (std::size_t row = 0; row < rows.rows(); ++row) {
             if (rows.is_null(row, 0) || rows.is_null(row, 1)) {
               continue;
