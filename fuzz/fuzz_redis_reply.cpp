@@ -1,18 +1,15 @@
-// Bytes from a Redis server (RESP), read by hiredis's protocol reader as the clients do, copied
-// into redis::reply, then through every reader of stream replies and the queue's decoders of
-// the entries' fields. A redis::error is how those readers refuse an unexpected shape; anything
-// else escaping is a bug.
+// Bytes from a Redis server (RESP), read by redis::reply_reader as the clients read them, then
+// through every reader of stream replies and the queue's decoders of the entries' fields. A
+// redis::error is how those readers refuse an unexpected shape; anything else escaping is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include <hiredis/hiredis.h>
-#include <hiredis/read.h>
 
 #include "common/queue/job.hpp"
 #include "common/queue/job_outcome.hpp"
 #include "common/queue/job_record.hpp"
 #include "common/redis/reply.hpp"
+#include "common/redis/resp.hpp"
 #include "common/redis/stream_reply.hpp"
 
 namespace redis = gpt_adapter::redis;
@@ -79,21 +76,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (has_huge_array_count(std::string_view(reinterpret_cast<const char*>(data), size))) {
     return 0;
   }
-  redisReader* reader = redisReaderCreate();
-  if (reader == nullptr) {
-    return 0;
-  }
-  if (redisReaderFeed(reader, reinterpret_cast<const char*>(data), size) == REDIS_OK) {
+  redis::reply_reader reader;
+  try {
+    reader.feed(reinterpret_cast<const char*>(data), size);
     for (int replies = 0; replies < 16; ++replies) {
-      void* raw = nullptr;
-      if (redisReaderGetReply(reader, &raw) != REDIS_OK || raw == nullptr) {
+      const auto answer = reader.next();
+      if (!answer) {
         break;
       }
-      const auto answer = redis::reply::from_hiredis(*static_cast<redisReply*>(raw));
-      freeReplyObject(raw);
-      read_every_way(answer);
+      read_every_way(*answer);
     }
+  } catch (const redis::error&) {
+    // A protocol error: the connection would be closed.
   }
-  redisReaderFree(reader);
   return 0;
 }
