@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libcpp-jwt-dev catch2
   postgresql redis-server
   wrk jq clang-format clang-tidy yamllint shellcheck
+  prometheus
 )
 
 missing=()

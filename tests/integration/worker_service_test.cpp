@@ -26,7 +26,7 @@ TEST_CASE("worker serves its ops endpoints and stops on SIGTERM", "[integration]
 
   const auto metrics = parse_prometheus_text(http_get(worker.port(), "/metrics").body);
   CHECK(metrics.find("process_cpu_seconds_total"));
-  CHECK(metrics.find("http_requests_total"));
+  CHECK(metrics.find("gpt_adapter_http_requests_total"));
 
   const auto unknown = http_get(worker.port(), "/api/v1/search");
   CHECK(unknown.status == 404);
