@@ -81,7 +81,23 @@ struct job_runner::metric_handles {
                        .add_gauge("gpt_adapter_queue_oldest_job_age_seconds",
                                   "Age of the oldest job in the stream (undelivered or pending) "
                                   "since it was last queued; 0 when the stream is empty.")
-                       .get()) {}
+                       .get()) {
+    // Every known series from the start, at 0: rate() and increase() then see the first retry
+    // or dead letter instead of a series appearing with it.
+    using queue::dead_letter_reason;
+    using queue::operation;
+    for (const auto op :
+         {operation::search, operation::create, operation::get, operation::list, operation::update,
+          operation::remove, operation::history, operation::forget}) {
+      const std::string name(to_string(op));
+      retries.labels({name});
+      for (const auto reason :
+           {dead_letter_reason::exhausted, dead_letter_reason::not_retryable,
+            dead_letter_reason::past_deadline, dead_letter_reason::redelivered}) {
+        dead_lettered.labels({name, std::string(to_string(reason))});
+      }
+    }
+  }
 };
 
 std::shared_ptr<job_runner> job_runner::create(net::any_io_executor executor, job_settings settings,

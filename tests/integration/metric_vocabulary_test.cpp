@@ -198,8 +198,8 @@ TEST_CASE("metric vocabulary: what deploy/ and charts/ name is what the API and 
   const auto worker_port = stack.worker->port();
 
   // Traffic, so that labelled families have series: a memory write run by the worker through
-  // the Memory Bank (jobs, sinks, Memory Bank calls), refused tokens, a token request, readiness
-  // checks on both processes, and the rate limit tripped.
+  // the Memory Bank (jobs, sinks, Memory Bank calls), a refused bearer token, readiness
+  // checks on both processes, a token issued and one refused, and the rate limit tripped.
   const auto token = stack.token(stack.alice);
   const auto accepted = stack.post("/api/v1/memories", token, R"({"content":"likes green tea"})");
   REQUIRE(accepted.status == 202);
@@ -219,6 +219,14 @@ TEST_CASE("metric vocabulary: what deploy/ and charts/ name is what the API and 
                               .body = form,
                               .headers = {{"Content-Type", "application/x-www-form-urlencoded"}}});
   CHECK(refused.status == 401);
+  const auto issued = http_request(
+      api_port,
+      {.method = boost::beast::http::verb::post,
+       .target = "/oauth/token",
+       .body = "grant_type=client_credentials&scope=memories:read&client_id=" +
+               stack.application.client_id + "&client_secret=" + stack.application.client_secret,
+       .headers = {{"Content-Type", "application/x-www-form-urlencoded"}}});
+  CHECK(issued.status == 200);
   REQUIRE(stack.admin({"app", "update", stack.application.client_id, "--rate-limit", "1"}).status ==
           0);
   CHECK(wait_until([&] { return stack.get("/api/v1/memories", token).status == 429; }, 15s, 50ms));

@@ -19,8 +19,8 @@ std::vector<std::string> metrics_of(const promql_references& references) {
 TEST_CASE("PromQL: selectors, their labels and the counter functions over them",
           "[unit][metric_references]") {
   const auto parsed = parse_promql(
-      R"(sum by (route) (rate(gpt_adapter_http_requests_total{status=~"5..", route!="/health"}[5m]))
-        / ignoring(status) sum(gpt_adapter_http_requests_in_flight) > bool 0.01)");
+      R"x(sum by (route) (rate(gpt_adapter_http_requests_total{status=~"5..", route!="/health"}[5m]))
+        / ignoring(status) sum(gpt_adapter_http_requests_in_flight) > bool 0.01)x");
   REQUIRE(metrics_of(parsed) == std::vector<std::string>{"gpt_adapter_http_requests_total",
                                                          "gpt_adapter_http_requests_in_flight"});
   CHECK(parsed.selectors[0].labels == std::set<std::string>{"status", "route"});
@@ -45,7 +45,7 @@ TEST_CASE("PromQL: histogram_quantile, subqueries, offsets, numbers and keywords
 
 TEST_CASE("PromQL: a bare selector names its metric by __name__; strings hide names",
           "[unit][metric_references]") {
-  const auto parsed = parse_promql(R"({__name__="foo_total", a='x{y}'} + label_x{b=`z"`})");
+  const auto parsed = parse_promql(R"x({__name__="foo_total", a='x{y}'} + label_x{b=`z"`})x");
   REQUIRE(metrics_of(parsed) == std::vector<std::string>{"foo_total", "label_x"});
   CHECK(parsed.selectors[0].labels == std::set<std::string>{"a"});
   CHECK(parsed.selectors[1].labels == std::set<std::string>{"b"});
@@ -54,14 +54,14 @@ TEST_CASE("PromQL: a bare selector names its metric by __name__; strings hide na
 TEST_CASE("PromQL: Grafana variables and prometheus-adapter templates are skipped",
           "[unit][metric_references]") {
   const auto grafana = parse_promql(
-      R"(sum by (application_id) (rate(gpt_adapter_rate_limit_rejections_total{namespace=~"$namespace"}[$__rate_interval])) * ${factor})");
+      R"x(sum by (application_id) (rate(gpt_adapter_rate_limit_rejections_total{namespace=~"$namespace"}[$__rate_interval])) * ${factor})x");
   REQUIRE(metrics_of(grafana) ==
           std::vector<std::string>{"gpt_adapter_rate_limit_rejections_total"});
   CHECK(grafana.selectors[0].labels == std::set<std::string>{"namespace"});
 
   const auto adapter = parse_promql("max(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)");
   CHECK(adapter.selectors.empty());
-  const auto series = parse_promql(R"(gpt_adapter_queue_backlog_jobs{namespace!=""})");
+  const auto series = parse_promql(R"x(gpt_adapter_queue_backlog_jobs{namespace!=""})x");
   REQUIRE(metrics_of(series) == std::vector<std::string>{"gpt_adapter_queue_backlog_jobs"});
 }
 
@@ -74,7 +74,7 @@ TEST_CASE("PromQL: malformed expressions are refused", "[unit][metric_references
 }
 
 TEST_CASE("YAML: expressions as plain, quoted and block scalars", "[unit][metric_references]") {
-  const auto expressions = yaml_promql_expressions(R"(groups:
+  const auto expressions = yaml_promql_expressions(R"x(groups:
   - name: g
     rules:
       - alert: A
@@ -97,7 +97,7 @@ rules:
   - seriesQuery: 'gpt_adapter_queue_backlog_jobs{namespace!=""}'
     metricsQuery: max(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)
 exprs_not_a_key: nope
-)");
+)x");
   CHECK(expressions ==
         std::vector<std::string>{"rate(a_total[5m]) > 0", "sum(b_total)\n/ sum(c_total)",
                                  "x{a=\"it's\"}", "y{b=\"q\"}", "d\n> 1",
@@ -108,13 +108,13 @@ exprs_not_a_key: nope
 
 TEST_CASE("JSON: every expr at any depth of a dashboard", "[unit][metric_references]") {
   const auto expressions = json_promql_expressions(
-      R"({"panels":[{"targets":[{"expr":"a"},{"expr":"b"}]},{"panels":[{"targets":[{"expr":"c"}]}]}],
+      R"x({"panels":[{"targets":[{"expr":"a"},{"expr":"b"}]},{"panels":[{"targets":[{"expr":"c"}]}]}],
           "templating":{"list":[{"query":"label_values(d, e)"}]
 }
 , "expr" : 1
-})");
+})x");
   CHECK(expressions == std::vector<std::string>{"a", "b", "c"});
-CHECK_THROWS(json_promql_expressions("{"));
+  CHECK_THROWS(json_promql_expressions("{"));
 }
 
 TEST_CASE("namespaced words in prose and manifests", "[unit][metric_references]") {

@@ -228,7 +228,7 @@ TEST_CASE("histogram bounds are validated and observations land in the right buc
   metrics::registry defaults;
   defaults.add_histogram("default_seconds", "x").get().observe(0.003);
   const auto parsed = parse_prometheus_text(defaults.expose());
-  CHECK(parsed.families.at(0).samples.size() == 18 + 1 + 2);
+  CHECK(parsed.families.at(0).samples.size() == 19 + 1 + 2);
   // The 2 s latency objective is a bucket bound.
   CHECK(parsed.value("default_seconds_bucket", {{"le", "2"}}) == 1.0);
   CHECK(parsed.value("default_seconds_bucket", {{"le", "0.0025"}}) == 0.0);
