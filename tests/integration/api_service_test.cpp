@@ -131,13 +131,15 @@ TEST_CASE("API liveness, routing errors and request ids", "[integration][api]") 
     CHECK(connection.closed_by_peer(5s));
   }
 
-  SECTION("logs are JSON lines with timestamp, level, service and message") {
+  SECTION("logs are JSON lines with timestamp, level, service, environment and message") {
     const auto lines = api.log_lines();
     REQUIRE(!lines.empty());
     for (const auto& line : lines) {
       CHECK(line.contains("timestamp"));
       CHECK(line.contains("level"));
       CHECK(line.at("service").as_string() == "gpt-adapter-api");
+      // DEPLOYMENT_ENVIRONMENT is not set here: its default.
+      CHECK(line.at("environment").as_string() == "development");
       CHECK(line.contains("message"));
     }
     CHECK(api.output().find("test-signing-key") == std::string::npos);
