@@ -12,7 +12,8 @@
 #include "tests/support/prometheus_text.hpp"
 
 // One metric vocabulary: every metric and label that the deployment files name - the worker HPA
-// and prometheus-adapter rule, the chart, the alert rules, the Grafana dashboard - is checked
+// and prometheus-adapter rule, the chart, the alert rules, the Grafana dashboard - and every
+// gpt_adapter_ metric the runbooks (docs/) and the README mention is checked
 // against what the real API and worker export on /metrics, with the type the reference needs.
 // A rename on either side without the other fails here.
 
@@ -24,9 +25,11 @@ namespace {
 // Labels the scrape adds (Prometheus, Prometheus Operator), not the process.
 const std::set<std::string> target_labels = {"job",     "instance",  "namespace", "pod",
                                              "service", "container", "endpoint"};
-// Words of our prefix in deploy/ and charts/ that are not metrics: the PostgreSQL roles.
-const std::set<std::string> non_metric_words = {"gpt_adapter_app", "gpt_adapter_owner",
-                                                "gpt_adapter_runtime"};
+// Words of our prefix that are not metrics: the PostgreSQL roles, and the metadata keys the
+// adapter stores on Memory Bank entries (named in the README).
+const std::set<std::string> non_metric_words = {"gpt_adapter_app",        "gpt_adapter_owner",
+                                                "gpt_adapter_runtime",    "gpt_adapter_category_",
+                                                "gpt_adapter_created_at", "gpt_adapter_request_id"};
 
 struct exported_family {
   std::string type;
@@ -94,7 +97,7 @@ struct referencing_file {
 std::vector<referencing_file> deployment_files() {
   const fs::path source = GPT_ADAPTER_SOURCE_DIR;
   std::vector<referencing_file> files;
-  for (const auto* top : {"deploy", "charts"}) {
+  for (const auto* top : {"deploy", "charts", "docs"}) {
     for (const auto& entry : fs::recursive_directory_iterator(source / top)) {
       if (!entry.is_regular_file()) {
         continue;
@@ -102,11 +105,12 @@ std::vector<referencing_file> deployment_files() {
       const auto extension = entry.path().extension().string();
       if (extension == ".yaml" || extension == ".yml" || extension == ".json" ||
           extension == ".tpl" || extension == ".txt" || extension == ".env" || extension == ".sh" ||
-          entry.path().filename() == "Dockerfile") {
+          extension == ".md" || entry.path().filename() == "Dockerfile") {
         files.push_back({fs::relative(entry.path(), source).string(), read_text(entry.path())});
       }
     }
   }
+  files.push_back({"README.md", read_text(source / "README.md")});
   return files;
 }
 
@@ -245,7 +249,7 @@ TEST_CASE("metric vocabulary: what deploy/ and charts/ name is what the API and 
   add_scrape(exported, parse_prometheus_text(api_scrape));
   add_scrape(exported, parse_prometheus_text(worker_scrape));
 
-  {  // every metric and label named in deploy/ and charts/ is exported, with its type
+  {  // every metric and label named in deploy/, charts/, docs/ and the README is exported
     std::size_t expressions = 0;
     std::size_t files_with_references = 0;
     std::vector<std::string> problems;
