@@ -12,7 +12,7 @@
 #include "tests/support/redis_commands.hpp"
 
 // docs/runbooks/backup-and-restore.md, followed literally: its shell blocks (marked
-// `<!-- runbook-test: NAME -->`) run as written, with only DATABASE_ADMIN_URL, REDIS_URL and
+// `<!-- runbook-test: NAME -->`) run as written, with only DATABASE_ADMIN_URL, REDIS_ADMIN_URL and
 // BACKUP_DIR set, against a stack that holds applications, an API key, end users, finished and
 // queued jobs. After a wipe of both stores and the restore, all of them are there and work.
 
@@ -106,7 +106,7 @@ TEST_CASE("backup and restore follows its runbook", "[integration][backup]") {
   temp_dir work("backup-runbook");
   const std::map<std::string, std::string> environment = {
       {"DATABASE_ADMIN_URL", stack.database.owner_url()},
-      {"REDIS_URL", stack.redis.url()},
+      {"REDIS_ADMIN_URL", stack.redis.url()},
       {"BACKUP_DIR", (work.path() / "backup").string()}};
   run_block("backup", blocks.at("backup"), environment, "", work.path());
 
