@@ -23,7 +23,8 @@ int run_api_service() {
   const auto started = std::chrono::steady_clock::now();
   const auto settings = read_api_settings(config::process_env_reader());
   const auto memory_settings = memory::read_memory_settings(config::process_env_reader());
-  logging::init("gpt-adapter-api", settings.common.logging.level, settings.common.logging.format);
+  logging::init("gpt-adapter-api", settings.common.logging.level, settings.common.logging.format,
+                settings.common.logging.environment);
   if (settings.signing.ephemeral) {
     logging::warn(
         "DEVELOPMENT MODE: JWT_SECRET_KEY is not set, signing with an EPHEMERAL random key; every "

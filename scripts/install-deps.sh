@@ -11,6 +11,8 @@ packages=(
   wrk jq clang-format clang-tidy yamllint shellcheck
   # The libFuzzer targets (fuzz/, tools/fuzz.sh) build with clang 14 and its runtime.
   clang-14 libclang-rt-14-dev
+  # promtool: the alert rules, their tests and the metric scrapes are checked with it.
+  prometheus
 )
 # Node.js and npm run the oauth4webapi client test (tests/oauth4webapi). A Node.js that is
 # already installed (from NodeSource, say, which bundles npm) is kept.

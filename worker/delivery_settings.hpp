@@ -17,9 +17,9 @@ struct stream_sink_settings {
   // After a failed write the batch is retried with exponential backoff up to retry_max.
   std::chrono::milliseconds retry_initial{250};
   std::chrono::milliseconds retry_max{30000};
-  // How often the dead stream's length is read for the stream_sink_dead_entries gauge: entries
-  // other workers set aside, or an operator removed, show within this (and at once after this
-  // sink sets one aside itself).
+  // How often the dead stream's length is read for the gpt_adapter_stream_sink_dead_entries gauge:
+  // entries other workers set aside, or an operator removed, show within this (and at once after
+  // this sink sets one aside itself).
   std::chrono::milliseconds dead_count_interval{5000};
 };
 

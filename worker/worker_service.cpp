@@ -18,8 +18,8 @@ int run_worker_service() {
   // The sinks' dead streams are counted as often as the job queue's backlog.
   delivery.audit.dead_count_interval = settings.jobs.backlog_interval;
   delivery.job_history.dead_count_interval = settings.jobs.backlog_interval;
-  logging::init("gpt-adapter-worker", settings.common.logging.level,
-                settings.common.logging.format);
+  logging::init("gpt-adapter-worker", settings.common.logging.level, settings.common.logging.format,
+                settings.common.logging.environment);
   service::http_service worker("worker ops", settings.common, settings.ops_listener);
   start_jobs(worker, settings);
   start_delivery(worker, settings.common.redis, delivery, settings.jobs.consumer_name);

@@ -58,7 +58,7 @@ struct route_state {
   route_state(memory_route_dependencies values)
       : dependencies(std::move(values)),
         answers(dependencies.metrics.add_counter(
-            "api_memory_answers_total",
+            "gpt_adapter_memory_answers_total",
             "Answers of the memory endpoints by operation and outcome (success, pending, "
             "accepted, replayed, not_found, invalid, unavailable, failed, error).",
             {"operation", "outcome"})) {}

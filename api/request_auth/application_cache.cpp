@@ -51,12 +51,12 @@ application_cache::application_cache(std::shared_ptr<postgres::pool> database,
     : database_(std::move(database)),
       ttl_(ttl),
       invalidations_(metrics
-                         .add_counter("api_application_cache_invalidations_total",
+                         .add_counter("gpt_adapter_application_cache_invalidations_total",
                                       "Cached applications dropped on an invalidation message or "
                                       "a (re)subscription.")
                          .get()),
       lookups_(
-          metrics, "api_application_cache_lookups_total",
+          metrics, "gpt_adapter_application_cache_lookups_total",
           "Application lookups by request authorization: hit (from memory) or miss (queried).") {}
 
 asio::awaitable<application_ptr> application_cache::find_by_client_id(std::string client_id) {

@@ -59,7 +59,7 @@ authenticator::authenticator(verified_token_cache& tokens, application_cache& ap
       applications_(applications),
       end_users_(end_users),
       api_keys_(api_keys),
-      failures_(metrics.add_counter("api_auth_failures_total",
+      failures_(metrics.add_counter("gpt_adapter_api_auth_failures_total",
                                     "API requests refused by bearer authentication or scope "
                                     "checks, by reason.",
                                     {"reason"})) {}

@@ -64,7 +64,7 @@ class authenticator {
   authenticator(verified_token_cache& tokens, application_cache& applications,
                 end_user_cache& end_users, api_key_cache& api_keys, metrics::registry& metrics);
 
-  // Counts failures in api_auth_failures_total{reason}. Throws postgres::error when the
+  // Counts failures in gpt_adapter_api_auth_failures_total{reason}. Throws postgres::error when the
   // database is needed (a cache miss) and fails.
   boost::asio::awaitable<auth::value_or_error<caller_identity, authentication_failure>>
   authenticate(const http::request& message);

@@ -33,11 +33,11 @@ end_user_cache::end_user_cache(std::shared_ptr<postgres::pool> database,
     : database_(std::move(database)),
       ttl_(ttl),
       invalidations_(metrics
-                         .add_counter("api_end_user_cache_invalidations_total",
+                         .add_counter("gpt_adapter_end_user_cache_invalidations_total",
                                       "Cached end-user states dropped on an invalidation message "
                                       "or a (re)subscription.")
                          .get()),
-      lookups_(metrics, "api_end_user_cache_lookups_total",
+      lookups_(metrics, "gpt_adapter_end_user_cache_lookups_total",
                "End-user status lookups by request authorization: hit (from memory) or miss "
                "(queried).") {}
 

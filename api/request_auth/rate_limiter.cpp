@@ -98,22 +98,22 @@ rate_limiter::rate_limiter(std::shared_ptr<redis::client> redis, rate_limit_fail
                            metrics::registry& metrics)
     : redis_(std::move(redis)),
       fail_mode_(fail_mode),
-      rejections_(metrics.add_counter("api_rate_limit_rejections_total",
+      rejections_(metrics.add_counter("gpt_adapter_rate_limit_rejections_total",
                                       "Requests refused by the per-application rate limit.",
                                       {"application_id"})),
       redis_failures_(metrics
-                          .add_counter("api_rate_limiter_redis_failures_total",
+                          .add_counter("gpt_adapter_rate_limiter_redis_failures_total",
                                        "Rate-limit checks that could not reach Redis and were "
                                        "decided by the fail mode.")
                           .get()),
       revocation_check_failures_(
           metrics
-              .add_counter("api_token_revocation_check_failures_total",
+              .add_counter("gpt_adapter_token_revocation_check_failures_total",
                            "Access tokens accepted without consulting the revocation deny-list "
                            "because Redis could not be reached.")
               .get()) {
   auto& modes = metrics.add_gauge(
-      "api_rate_limiter_mode",
+      "gpt_adapter_rate_limiter_mode",
       "1 for the rate limiter's current mode: global (Redis), local (per process, Redis "
       "unreachable) or closed (refusing, Redis unreachable).",
       {"mode"});

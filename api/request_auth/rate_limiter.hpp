@@ -42,8 +42,8 @@ struct admission {
 // replicas. The same script looks the caller's access token up on the deny-list of revoked
 // tokens, so that a request costs one Redis command, not two. While Redis is unreachable the
 // limiter degrades as RATE_LIMIT_FAIL_MODE says, logs each change of mode once and shows the mode
-// in the api_rate_limiter_mode gauge; it goes back to Redis on the first request that reaches it
-// again.
+// in the gpt_adapter_rate_limiter_mode gauge; it goes back to Redis on the first request that
+// reaches it again.
 class rate_limiter {
  public:
   rate_limiter(std::shared_ptr<redis::client> redis, rate_limit_fail_mode fail_mode,
@@ -53,8 +53,8 @@ class rate_limiter {
   // token whose deny-list entry is `denied_token_key` (auth::denied_access_token_key; std::nullopt
   // for an API key). While Redis is unreachable the token counts as not revoked (revoked tokens
   // pass until they expire, rather than every caller being refused) and
-  // api_token_revocation_check_failures_total says so. Counts refusals in
-  // api_rate_limit_rejections_total.
+  // gpt_adapter_token_revocation_check_failures_total says so. Counts refusals in
+  // gpt_adapter_rate_limit_rejections_total.
   boost::asio::awaitable<admission> check(std::string application_id, std::int64_t limit_per_minute,
                                           std::optional<std::string> denied_token_key);
 

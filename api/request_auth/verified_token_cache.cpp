@@ -21,12 +21,12 @@ verified_token_cache::verified_token_cache(const auth::key_set& keys,
       max_entries_(max_entries),
       by_digest_(max_entries),
       not_kept_(metrics
-                    .add_counter("api_access_token_cache_full_total",
+                    .add_counter("gpt_adapter_access_token_cache_full_total",
                                  "Verified access tokens not cached because the cache held "
                                  "ACCESS_TOKEN_CACHE_ENTRIES unexpired tokens.")
                     .get()),
       lookups_(
-          metrics, "api_access_token_cache_lookups_total",
+          metrics, "gpt_adapter_access_token_cache_lookups_total",
           "Access-token verifications by request authorization: hit (verified before, claims from "
           "memory) or miss (signature and claims checked).") {}
 

@@ -1,6 +1,7 @@
 #include "common/config/settings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <thread>
 #include <utility>
@@ -39,6 +40,16 @@ logging_settings read_logging_settings(const env_reader& env) {
   settings.format = env.one_of_or("LOG_FORMAT", "json", {"json", "text"}) == "json"
                         ? logging::output_format::json
                         : logging::output_format::text;
+  settings.environment = env.string_or("DEPLOYMENT_ENVIRONMENT", "development");
+  const auto& name = settings.environment;
+  const bool valid =
+      !name.empty() && name.size() <= 63 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+      });
+  if (!valid) {
+    throw config_error("DEPLOYMENT_ENVIRONMENT=\"" + name +
+                       "\" is invalid: expected 1 to 63 letters, digits, '.', '_' or '-'");
+  }
   return settings;
 }
 

@@ -18,6 +18,7 @@ namespace gpt_adapter::config {
 struct logging_settings {
   spdlog::level::level_enum level = spdlog::level::info;         // LOG_LEVEL
   logging::output_format format = logging::output_format::json;  // LOG_FORMAT
+  std::string environment = "development";                       // DEPLOYMENT_ENVIRONMENT
 };
 
 struct database_settings {

@@ -69,6 +69,14 @@ net::awaitable<std::vector<bool>> probe_all(const std::vector<dependency_check>&
 }  // namespace
 
 void add_health_routes(router& routes, health_options options) {
+  metrics::family<metrics::gauge>* dependency_up = nullptr;
+  if (options.metrics != nullptr) {
+    dependency_up = &options.metrics->add_gauge(
+        "gpt_adapter_readiness_dependency_up",
+        "1 when the last readiness check (GET /health/ready) reached the dependency, 0 when it "
+        "did not; no series before the first check.",
+        {"dependency"});
+  }
   auto shared = std::make_shared<const health_options>(std::move(options));
 
   routes.add(verb::get, "/health", [](request_context& context) -> net::awaitable<response> {
@@ -79,25 +87,29 @@ void add_health_routes(router& routes, health_options options) {
                             context.message.version());
   });
 
-  routes.add(verb::get, "/health/ready",
-             [shared](request_context& context) -> net::awaitable<response> {
-               boost::json::object dependencies;
-               if (shared->shutting_down && shared->shutting_down->load()) {
-                 co_return json_response(bhttp::status::service_unavailable,
-                                         {{"status", "not_ready"}, {"reason", "shutting_down"}},
-                                         context.message.version());
-               }
-               const auto results = co_await probe_all(shared->dependencies, shared->check_timeout);
-               bool ready = true;
-               for (std::size_t i = 0; i < results.size(); ++i) {
-                 dependencies[shared->dependencies[i].name] = results[i] ? "ok" : "unavailable";
-                 ready = ready && results[i];
-               }
-               co_return json_response(
-                   ready ? bhttp::status::ok : bhttp::status::service_unavailable,
-                   {{"status", ready ? "ready" : "not_ready"}, {"dependencies", dependencies}},
-                   context.message.version());
-             });
+  routes.add(
+      verb::get, "/health/ready",
+      [shared, dependency_up](request_context& context) -> net::awaitable<response> {
+        boost::json::object dependencies;
+        if (shared->shutting_down && shared->shutting_down->load()) {
+          co_return json_response(bhttp::status::service_unavailable,
+                                  {{"status", "not_ready"}, {"reason", "shutting_down"}},
+                                  context.message.version());
+        }
+        const auto results = co_await probe_all(shared->dependencies, shared->check_timeout);
+        bool ready = true;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+          dependencies[shared->dependencies[i].name] = results[i] ? "ok" : "unavailable";
+          ready = ready && results[i];
+          if (dependency_up != nullptr) {
+            dependency_up->labels({shared->dependencies[i].name}).set(results[i] ? 1.0 : 0.0);
+          }
+        }
+        co_return json_response(
+            ready ? bhttp::status::ok : bhttp::status::service_unavailable,
+            {{"status", ready ? "ready" : "not_ready"}, {"dependencies", dependencies}},
+            context.message.version());
+      });
 
   if (shared->metrics != nullptr) {
     routes.add(verb::get, "/metrics",

@@ -29,7 +29,8 @@ struct health_options {
 };
 
 // GET /health (liveness, never touches a dependency), GET /health/ready (every dependency
-// probed concurrently, 200 or 503), GET /metrics (Prometheus text).
+// probed concurrently, 200 or 503), GET /metrics (Prometheus text). With a registry, each
+// readiness check sets gpt_adapter_readiness_dependency_up{dependency}.
 void add_health_routes(router& routes, health_options options);
 
 }  // namespace gpt_adapter::http

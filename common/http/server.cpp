@@ -118,17 +118,20 @@ server::server(net::io_context& context, config::http_listener_settings settings
       tls_(std::move(tls)),
       acceptor_(net::make_strand(context)),
       drain_deadline_(acceptor_.get_executor()),
-      requests_total_(metrics.add_counter("http_requests_total",
+      requests_total_(metrics.add_counter("gpt_adapter_http_requests_total",
                                           "HTTP requests answered, by method, route and status.",
                                           {"method", "route", "status"})),
       request_duration_(metrics.add_histogram(
-          "http_request_duration_seconds",
+          "gpt_adapter_http_request_duration_seconds",
           "Time from a complete request to its response, by method and route.",
           {"method", "route"})),
       requests_in_flight_(
-          metrics.add_gauge("http_requests_in_flight", "HTTP requests being handled now.").get()),
+          metrics
+              .add_gauge("gpt_adapter_http_requests_in_flight", "HTTP requests being handled now.")
+              .get()),
       connections_open_(
-          metrics.add_gauge("http_connections_open", "Open HTTP client connections.").get()) {}
+          metrics.add_gauge("gpt_adapter_http_connections_open", "Open HTTP client connections.")
+              .get()) {}
 
 server::~server() = default;
 

@@ -21,6 +21,7 @@ struct logger_state {
   std::mutex mutex;  // guards reconfiguration only; spdlog's sink has its own lock
   std::shared_ptr<spdlog::logger> logger;
   std::string service = "gpt-adapter";
+  std::string environment;
   output_format format = output_format::json;
 };
 
@@ -82,7 +83,8 @@ bool parse_level(std::string_view text, spdlog::level::level_enum& level) {
   return false;
 }
 
-void init(std::string service, spdlog::level::level_enum level, output_format format) {
+void init(std::string service, spdlog::level::level_enum level, output_format format,
+          std::string environment) {
   auto& s = state();
   std::lock_guard lock(s.mutex);
   if (!s.logger) {
@@ -92,6 +94,7 @@ void init(std::string service, spdlog::level::level_enum level, output_format fo
   s.logger->set_level(level);
   s.logger->flush_on(spdlog::level::trace);
   s.service = std::move(service);
+  s.environment = std::move(environment);
   s.format = format;
 }
 
@@ -109,17 +112,22 @@ void write(spdlog::level::level_enum level, std::string_view message, fields ext
   auto& s = state();
   const std::string line =
       s.format == output_format::json
-          ? render_json_line(text::utc_now_rfc3339(), level_text, s.service, message, extra)
+          ? render_json_line(text::utc_now_rfc3339(), level_text, s.service, s.environment, message,
+                             extra)
           : render_text_line(text::utc_now_rfc3339(), level_text, s.service, message, extra);
   logger->log(level, "{}", line);
 }
 
 std::string render_json_line(std::string_view timestamp, std::string_view level,
-                             std::string_view service, std::string_view message, fields extra) {
+                             std::string_view service, std::string_view environment,
+                             std::string_view message, fields extra) {
   boost::json::object line;
   line["timestamp"] = timestamp;
   line["level"] = level == "warning" ? "warn" : level;
   line["service"] = service;
+  if (!environment.empty()) {
+    line["environment"] = environment;
+  }
   line["message"] = message;
   for (const auto& [name, value] : extra) {
     // A field may not replace the standard keys that log pipelines index on.

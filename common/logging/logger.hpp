@@ -10,7 +10,8 @@
 #include <spdlog/common.h>
 
 // Structured logging on spdlog: one JSON object per line on stdout (timestamp, level, service,
-// message and fields such as request_id, app_id, job_id), or readable text when asked.
+// environment, message and fields such as request_id, app_id, job_id), or readable text when
+// asked. docs/logging.md documents the schema.
 // Fields whose names look like credentials are always redacted, whatever a caller passes.
 namespace gpt_adapter::logging {
 
@@ -26,8 +27,10 @@ struct field {
 };
 using fields = std::initializer_list<field>;
 
-// Configures the process-wide logger. Safe to call again (tests, reconfiguration).
-void init(std::string service, spdlog::level::level_enum level, output_format format);
+// Configures the process-wide logger. Safe to call again (tests, reconfiguration). A non-empty
+// `environment` (DEPLOYMENT_ENVIRONMENT of the services) is written on every JSON line.
+void init(std::string service, spdlog::level::level_enum level, output_format format,
+          std::string environment = {});
 
 // Parses "trace|debug|info|warn|warning|error|critical|off"; nullopt-like false on failure.
 bool parse_level(std::string_view text, spdlog::level::level_enum& level);
@@ -52,9 +55,10 @@ inline void error(std::string_view message, fields extra = {}) {
 // cookie (any case, as a word inside the name).
 bool is_sensitive_field(std::string_view name);
 
-// Pure renderers, used by the logger and tested directly.
+// Pure renderers, used by the logger and tested directly. An empty `environment` is left out.
 std::string render_json_line(std::string_view timestamp, std::string_view level,
-                             std::string_view service, std::string_view message, fields extra);
+                             std::string_view service, std::string_view environment,
+                             std::string_view message, fields extra);
 std::string render_text_line(std::string_view timestamp, std::string_view level,
                              std::string_view service, std::string_view message, fields extra);
 

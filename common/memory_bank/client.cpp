@@ -319,12 +319,12 @@ std::shared_ptr<client> client::create(net::any_io_executor executor, client_set
       new client(std::move(settings), std::move(transport), breaker, metrics));
 
   auto& state = metrics.add_gauge(
-      "memory_bank_circuit_state",
+      "gpt_adapter_memory_bank_circuit_state",
       "Memory Bank circuit breaker: 0 closed, 1 half-open (one trial call), 2 open.");
-  auto& openings = metrics.add_gauge("memory_bank_circuit_openings",
-                                     "Times the Memory Bank circuit breaker has opened.");
+  auto& openings = metrics.add_counter("gpt_adapter_memory_bank_circuit_openings_total",
+                                       "Times the Memory Bank circuit breaker has opened.");
   auto& refused = metrics.add_gauge(
-      "memory_bank_credentials_refused",
+      "gpt_adapter_memory_bank_credentials_refused",
       "1 while the Memory Bank's last answer refused the adapter's credentials (401 or 403).");
   metrics.add_collector([weak_breaker = std::weak_ptr<circuit_breaker>(breaker),
                          weak_client = std::weak_ptr<client>(created), &state, &openings,
@@ -334,7 +334,12 @@ std::shared_ptr<client> client::create(net::any_io_executor executor, client_set
       state.get().set(now == circuit_state::closed      ? 0.0
                       : now == circuit_state::half_open ? 1.0
                                                         : 2.0);
-      openings.get().set(static_cast<double>(current->openings()));
+      // The breaker counts its openings; the counter follows that count.
+      auto& opened = openings.get();
+      const auto missing = static_cast<double>(current->openings()) - opened.value();
+      if (missing > 0) {
+        opened.inc(missing);
+      }
     }
     if (const auto self = weak_client.lock()) {
       refused.get().set(self->credentials_refused() ? 1.0 : 0.0);
@@ -350,13 +355,13 @@ client::client(client_settings settings, std::shared_ptr<http::outbound_client> 
       transport_(std::move(transport)),
       breaker_(std::move(breaker)),
       metrics_(std::make_unique<metric_handles>(metric_handles{
-          metrics.add_counter("memory_bank_requests_total",
+          metrics.add_counter("gpt_adapter_memory_bank_requests_total",
                               "Memory Bank HTTP calls by step and status (HTTP status, or "
                               "connect, timeout, io, protocol, stopped, circuit_open).",
                               {"operation", "status"}),
-          metrics.add_histogram("memory_bank_request_duration_seconds",
+          metrics.add_histogram("gpt_adapter_memory_bank_request_duration_seconds",
                                 "Memory Bank HTTP call duration by step.", {"operation"}),
-          metrics.add_counter("memory_bank_auth_failures_total",
+          metrics.add_counter("gpt_adapter_memory_bank_auth_failures_total",
                               "Memory Bank answers that refused the adapter's credentials (401 or "
                               "403), by step: check MEMORY_BANK_API_KEY and "
                               "MEMORY_BANK_AUTH_SCHEME.",

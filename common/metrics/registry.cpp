@@ -202,7 +202,8 @@ std::vector<std::uint64_t> histogram::cumulative_counts() const {
 }
 
 std::vector<double> default_duration_buckets() {
-  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75,
+          1,     1.5,    2,     2.5,  3,     5,    10,  30,   60};
 }
 
 template <typename Metric>

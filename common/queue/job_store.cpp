@@ -1,5 +1,8 @@
 #include "common/queue/job_store.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -305,6 +308,8 @@ boost::asio::awaitable<backlog> read_backlog(redis::client& redis) {
       {"XPENDING", std::string(keys::jobs_stream), std::string(keys::consumer_group)});
   commands.push_back({"ZCARD", std::string(keys::delayed_set)});
   commands.push_back({"XLEN", std::string(keys::dead_letter_stream)});
+  commands.push_back({"XRANGE", std::string(keys::jobs_stream), "-", "+", "COUNT", "1"});
+  commands.push_back({"TIME"});
   const auto answers = co_await redis.pipeline(std::move(commands));
   backlog result;
   const auto length = answers.at(0).as_integer();
@@ -315,7 +320,32 @@ boost::asio::awaitable<backlog> read_backlog(redis::client& redis) {
   result.undelivered = length > result.pending ? length - result.pending : 0;
   result.delayed = answers.at(2).as_integer();
   result.dead = answers.at(3).as_integer();
+  const auto& first = answers.at(4).as_array();
+  if (!first.empty()) {
+    const auto& now = answers.at(5).as_array();
+    const auto now_ms =
+        std::stoll(now.at(0).as_string()) * 1000 + std::stoll(now.at(1).as_string()) / 1000;
+    if (const auto queued_ms = stream_id_millis(first.at(0).as_array().at(0).as_string())) {
+      result.oldest_age_ms = std::max<std::int64_t>(0, now_ms - *queued_ms);
+    }
+  }
   co_return result;
+}
+
+std::optional<std::int64_t> stream_id_millis(std::string_view id) {
+  const auto dash = id.find('-');
+  const auto millis = id.substr(0, dash);
+  if (millis.empty() || millis.size() > 18) {
+    return std::nullopt;
+  }
+  std::int64_t value = 0;
+  for (const char digit : millis) {
+    if (digit < '0' || digit > '9') {
+      return std::nullopt;
+    }
+    value = value * 10 + (digit - '0');
+  }
+  return value;
 }
 
 }  // namespace gpt_adapter::queue

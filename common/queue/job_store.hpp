@@ -111,7 +111,14 @@ struct backlog {
   std::int64_t pending = 0;
   std::int64_t delayed = 0;
   std::int64_t dead = 0;
+  // Age of the oldest entry in the job stream (waiting or being run), by Redis's own clock: now
+  // minus the time in its stream id. 0 when the stream is empty. An entry handed back or
+  // retried is added anew, so this is the longest a job has waited since it was last queued.
+  std::int64_t oldest_age_ms = 0;
 };
+
+// The millisecond part of a stream id ("1700000000000-3"); nullopt when it is not one.
+std::optional<std::int64_t> stream_id_millis(std::string_view id);
 
 boost::asio::awaitable<backlog> read_backlog(redis::client& redis);
 

@@ -38,7 +38,7 @@ std::string dependency_state(const http_reply& reply, const char* name) {
 
 double requests_in_flight(unsigned short port) {
   const auto metrics = parse_prometheus_text(http_get(port, "/metrics").body);
-  return metrics.value("http_requests_in_flight").value_or(0);
+  return metrics.value("gpt_adapter_http_requests_in_flight").value_or(0);
 }
 
 // Blocks the Redis server for `seconds` (DEBUG SLEEP), as a stalled dependency would.
@@ -131,13 +131,15 @@ TEST_CASE("API liveness, routing errors and request ids", "[integration][api]") 
     CHECK(connection.closed_by_peer(5s));
   }
 
-  SECTION("logs are JSON lines with timestamp, level, service and message") {
+  SECTION("logs are JSON lines with timestamp, level, service, environment and message") {
     const auto lines = api.log_lines();
     REQUIRE(!lines.empty());
     for (const auto& line : lines) {
       CHECK(line.contains("timestamp"));
       CHECK(line.contains("level"));
       CHECK(line.at("service").as_string() == "gpt-adapter-api");
+      // DEPLOYMENT_ENVIRONMENT is not set here: its default.
+      CHECK(line.at("environment").as_string() == "development");
       CHECK(line.contains("message"));
     }
     CHECK(api.output().find("test-signing-key") == std::string::npos);
@@ -228,14 +230,15 @@ TEST_CASE("API exposes Prometheus metrics", "[integration][api]") {
   CHECK(reply.header("content-type").starts_with("text/plain; version=0.0.4"));
   const auto metrics = parse_prometheus_text(reply.body);
   // wait_healthy polled /health too, so at least the three calls here were counted.
-  const auto health_count = metrics.value(
-      "http_requests_total", {{"method", "GET"}, {"route", "/health"}, {"status", "200"}});
+  const auto health_count =
+      metrics.value("gpt_adapter_http_requests_total",
+                    {{"method", "GET"}, {"route", "/health"}, {"status", "200"}});
   REQUIRE(health_count);
   CHECK(*health_count >= 3);
-  CHECK(metrics.value("http_requests_total",
+  CHECK(metrics.value("gpt_adapter_http_requests_total",
                       {{"method", "GET"}, {"route", "unmatched"}, {"status", "404"}}) == 1.0);
-  REQUIRE(metrics.find("http_request_duration_seconds"));
-  CHECK(metrics.find("http_request_duration_seconds")->type == "histogram");
+  REQUIRE(metrics.find("gpt_adapter_http_request_duration_seconds"));
+  CHECK(metrics.find("gpt_adapter_http_request_duration_seconds")->type == "histogram");
   CHECK(metrics.value("process_resident_memory_bytes").value_or(0) > 0);
   CHECK(metrics.value("process_open_fds").value_or(0) >= 3);
 }

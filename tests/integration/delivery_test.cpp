@@ -165,10 +165,10 @@ TEST_CASE("delivery: audit events reach PostgreSQL in batches, under row-level s
                       "WHERE request_data ? 'query_length' AND response_status = 202") == 25);
 
   // Batches of at most 10: at least three of them for 25 events.
-  CHECK(metric(worker, "stream_sink_entries_written_total", "audit") == 25);
-  CHECK(metric(worker, "stream_sink_batch_size_sum", "audit") == 25);
-  CHECK(metric(worker, "stream_sink_batch_size_count", "audit") >= 3);
-  CHECK(metric(worker, "stream_sink_lag_seconds", "audit") == 0);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_entries_written_total", "audit") == 25);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_batch_size_entries_sum", "audit") == 25);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_batch_size_entries_count", "audit") >= 3);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_lag_seconds", "audit") == 0);
 
   const auto runtime =
       postgres::pool::create(fixture.io.context().get_executor(),
@@ -205,14 +205,18 @@ TEST_CASE("delivery: audit events survive a PostgreSQL outage and are written ex
 
   require_within(
       worker, "failed writes while PostgreSQL is down",
-      [&] { return metric(worker, "stream_sink_write_failures_total", "audit").value_or(0) >= 2; },
+      [&] {
+        return metric(worker, "gpt_adapter_stream_sink_write_failures_total", "audit")
+                   .value_or(0) >= 2;
+      },
       20s);
   // Nothing was acknowledged while PostgreSQL was down: every entry is still in the stream.
   CHECK(fixture.stream_length(audit_stream) == 22);
   // The sink holds one full batch and reads no further until it is written.
-  CHECK(wait_until([&] { return metric(worker, "stream_sink_waiting_entries", "audit") == 10; },
-                   10s));
-  CHECK(metric(worker, "stream_sink_lag_seconds", "audit").value_or(0) > 0);
+  CHECK(wait_until(
+      [&] { return metric(worker, "gpt_adapter_stream_sink_waiting_entries", "audit") == 10; },
+      10s));
+  CHECK(metric(worker, "gpt_adapter_stream_sink_lag_seconds", "audit").value_or(0) > 0);
 
   fixture.database.start();
   require_within(
@@ -221,7 +225,7 @@ TEST_CASE("delivery: audit events survive a PostgreSQL outage and are written ex
   CHECK(fixture.pending(audit_stream, std::string(audit::keys::consumer_group)) == 0);
   CHECK(fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == 25);
   CHECK(fixture.count("SELECT count(DISTINCT request_id) FROM custom_gpt_audit_logs") == 25);
-  CHECK(metric(worker, "stream_sink_entries_written_total", "audit") == 25);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_entries_written_total", "audit") == 25);
   stop_worker(worker);
 }
 
@@ -325,10 +329,10 @@ TEST_CASE("delivery: final job outcomes land in custom_gpt_jobs, poison goes to 
       [&] { return fixture.stream_length(history_stream) == 0; }, 20s);
   CHECK(fixture.count("SELECT count(*) FROM custom_gpt_jobs WHERE request_id = 'req-1' AND "
                       "status = 'succeeded'") == 1);
-  CHECK(metric(worker, "stream_sink_entries_rejected_total", "job_history") == 2);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_entries_rejected_total", "job_history") == 2);
   // What piles up in the dead stream is a gauge operators can alert on, counted at once.
-  CHECK(metric(worker, "stream_sink_dead_entries", "job_history") == 2);
-  CHECK(metric(worker, "stream_sink_dead_entries", "audit") == 0);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_dead_entries", "job_history") == 2);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_dead_entries", "audit") == 0);
 
   const auto runtime =
       postgres::pool::create(fixture.io.context().get_executor(),
@@ -352,11 +356,11 @@ TEST_CASE("delivery: the dead-entry gauges follow what is in the sinks' dead str
   REQUIRE(worker.wait_healthy(15s));
   const auto dead_entries = [&](double expected) {
     return [&worker, expected] {
-      return metric(worker, "stream_sink_dead_entries", "audit") == expected;
+      return metric(worker, "gpt_adapter_stream_sink_dead_entries", "audit") == expected;
     };
   };
   require_within(worker, "2 dead audit entries from an earlier run", dead_entries(2), 10s);
-  CHECK(metric(worker, "stream_sink_dead_entries", "job_history") == 0);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_dead_entries", "job_history") == 0);
   // Set aside by another worker, then removed by an operator.
   fixture.commands.xadd(audit_dead, {{"dead_reason", "undecodable"}});
   require_within(worker, "3 dead audit entries", dead_entries(3), 10s);
@@ -744,7 +748,7 @@ TEST_CASE(
   // Written, not set aside again: only the entry no sink can decode is left.
   CHECK(fixture.stream_length(audit_dead) == 1);
   CHECK(fixture.stream_length(history_dead) == 0);
-  CHECK(metric(worker, "stream_sink_entries_rejected_total", "audit") == 2);
+  CHECK(metric(worker, "gpt_adapter_stream_sink_entries_rejected_total", "audit") == 2);
   stop_worker(worker);
 }
 
@@ -767,13 +771,16 @@ TEST_CASE("delivery: audit write throughput", "[.][bench][delivery]") {
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   REQUIRE(fixture.count("SELECT count(*) FROM custom_gpt_audit_logs") == events);
-  WARN(events
-       << " audit events written in " << seconds << " s: " << events / seconds
-       << " events/s; batches: "
-       << metric(worker, "stream_sink_batch_size_count", "audit").value_or(0)
-       << ", mean batch duration "
-       << metric(worker, "stream_sink_batch_duration_seconds_sum", "audit").value_or(0) /
-              metric(worker, "stream_sink_batch_duration_seconds_count", "audit").value_or(1) * 1000
-       << " ms");
+  WARN(
+      events
+      << " audit events written in " << seconds << " s: " << events / seconds
+      << " events/s; batches: "
+      << metric(worker, "gpt_adapter_stream_sink_batch_size_entries_count", "audit").value_or(0)
+      << ", mean batch duration "
+      << metric(worker, "gpt_adapter_stream_sink_batch_duration_seconds_sum", "audit").value_or(0) /
+             metric(worker, "gpt_adapter_stream_sink_batch_duration_seconds_count", "audit")
+                 .value_or(1) *
+             1000
+      << " ms");
   stop_worker(worker);
 }

@@ -135,7 +135,8 @@ TEST_CASE(
     check_invalid_token(reply, minted);
     CHECK_THAT(reply.header("www-authenticate"), Contains("end user"));
   }
-  CHECK(replicas.stack.metric("api_auth_failures_total", {{"reason", "end_user_disabled"}}) > 0);
+  CHECK(replicas.stack.metric("gpt_adapter_api_auth_failures_total",
+                              {{"reason", "end_user_disabled"}}) > 0);
   check_refresh_refused(replicas, session.refresh);
   check_sign_in_refused(replicas, password);
   CHECK_FALSE(introspect(replicas.stack, replicas.client, access_token).at("active").as_bool());
@@ -197,7 +198,8 @@ TEST_CASE("end users: a token whose end user does not exist is refused",
   const auto reply = me(replicas.stack.port(), token);
   check_invalid_token(reply, token);
   CHECK_THAT(reply.header("www-authenticate"), Contains("no longer exists"));
-  CHECK(replicas.stack.metric("api_auth_failures_total", {{"reason", "unknown_end_user"}}) == 1);
+  CHECK(replicas.stack.metric("gpt_adapter_api_auth_failures_total",
+                              {{"reason", "unknown_end_user"}}) == 1);
   // A client-credentials token (sub = client_id) concerns no end user.
   const auto application_token = mint_access_token(
       test_hmac_keys(), token_settings, replicas.client.client_id, replicas.client.client_id,

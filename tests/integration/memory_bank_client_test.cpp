@@ -169,13 +169,13 @@ TEST_CASE("memory_bank client runs every operation against the dev mem0-oss serv
   CHECK(recent[0].at("request_id") == "req-create-1");
   CHECK(recent[1].at("request_id") == "test-request-1");
 
-  CHECK(tested.metric("memory_bank_requests_total", {{"operation", "add"}, {"status", "200"}}) ==
-        3);
-  CHECK(tested.metric("memory_bank_requests_total", {{"operation", "get"}, {"status", "200"}}) >=
-        5);
-  CHECK(tested.metric("memory_bank_request_duration_seconds_count", {{"operation", "search"}}) ==
-        2);
-  CHECK(tested.metric("memory_bank_circuit_state") == 0);
+  CHECK(tested.metric("gpt_adapter_memory_bank_requests_total",
+                      {{"operation", "add"}, {"status", "200"}}) == 3);
+  CHECK(tested.metric("gpt_adapter_memory_bank_requests_total",
+                      {{"operation", "get"}, {"status", "200"}}) >= 5);
+  CHECK(tested.metric("gpt_adapter_memory_bank_request_duration_seconds_count",
+                      {{"operation", "search"}}) == 2);
+  CHECK(tested.metric("gpt_adapter_memory_bank_circuit_state") == 0);
 }
 
 TEST_CASE("memory_bank client filters by category and date on mem0-oss, with limit exact",
@@ -318,7 +318,8 @@ TEST_CASE("memory_bank client forgets an owner in bulk, or memory by memory with
     CHECK(page_of(tested.run(alice, mb::list_input{})).empty());
     // The refused bulk delete is the key's role, not a credentials failure.
     CHECK_FALSE(tested.client->credentials_refused());
-    CHECK(tested.metric("memory_bank_auth_failures_total", {{"operation", "forget"}}) <= 0);
+    CHECK(tested.metric("gpt_adapter_memory_bank_auth_failures_total", {{"operation", "forget"}}) <=
+          0);
   }
 }
 
@@ -418,14 +419,14 @@ TEST_CASE("memory_bank client times out slow answers and reports refused connect
   CHECK(slow.outcome == kind::transient);
   CHECK(slow.http_status == 0);
   CHECK(took < 1000ms);
-  CHECK(tested.metric("memory_bank_requests_total",
+  CHECK(tested.metric("gpt_adapter_memory_bank_requests_total",
                       {{"operation", "list"}, {"status", "timeout"}}) == 1);
 
   bank.stop();
   const auto refused = tested.run(alice, mb::list_input{});
   CHECK(refused.outcome == kind::transient);
   CHECK(refused.error.find("cannot connect") != std::string::npos);
-  CHECK(tested.metric("memory_bank_requests_total",
+  CHECK(tested.metric("gpt_adapter_memory_bank_requests_total",
                       {{"operation", "list"}, {"status", "connect"}}) == 1);
 }
 
@@ -444,7 +445,7 @@ TEST_CASE("memory_bank client breaker goes closed, open, half-open and closed ag
   }
   CHECK(tested.client->breaker_state() == circuit_state::open);
   CHECK_FALSE(tested.threads.run(ready.probe(100ms)));
-  CHECK(tested.metric("memory_bank_circuit_state") == 2);
+  CHECK(tested.metric("gpt_adapter_memory_bank_circuit_state") == 2);
 
   const auto refused = tested.run(alice, note("not sent"));
   CHECK(refused.outcome == kind::circuit_open);
@@ -465,7 +466,7 @@ TEST_CASE("memory_bank client breaker goes closed, open, half-open and closed ag
     CHECK(trial.outcome == kind::ok);
     CHECK(tested.client->breaker_state() == circuit_state::closed);
     CHECK(tested.threads.run(ready.probe(100ms)));
-    CHECK(tested.metric("memory_bank_circuit_openings") == 1);
+    CHECK(tested.metric("gpt_adapter_memory_bank_circuit_openings_total") == 1);
   }
 }
 
@@ -519,8 +520,9 @@ TEST_CASE("memory_bank client sends the API key as X-API-Key and never logs it",
     CHECK(refused.http_status == 401);
     CHECK(tested.client->credentials_refused());
     CHECK_FALSE(tested.threads.run(ready.probe(100ms)));
-    CHECK(tested.metric("memory_bank_auth_failures_total", {{"operation", "list"}}) == 1);
-    CHECK(tested.metric("memory_bank_credentials_refused") == 1);
+    CHECK(tested.metric("gpt_adapter_memory_bank_auth_failures_total", {{"operation", "list"}}) ==
+          1);
+    CHECK(tested.metric("gpt_adapter_memory_bank_credentials_refused") == 1);
     tested.run(alice, mb::list_input{});
     CHECK(tested.client->breaker_state() == circuit_state::open);
   }
@@ -541,7 +543,7 @@ TEST_CASE("memory_bank client sends the API key as X-API-Key and never logs it",
     CHECK_FALSE(tested.threads.run(ready.probe(100ms)));
     CHECK(tested.run(alice, mb::list_input{}).outcome == kind::ok);
     CHECK(tested.threads.run(ready.probe(100ms)));
-    CHECK(tested.metric("memory_bank_credentials_refused") == 0);
+    CHECK(tested.metric("gpt_adapter_memory_bank_credentials_refused") == 0);
   }
 }
 

@@ -110,9 +110,9 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
     REQUIRE(reply.status == 200);
     // Presented again, the token is not verified again: its claims come from memory.
     CHECK(me(api.port(), token).status == 200);
-    CHECK(scraped_metric(api.port(), "api_access_token_cache_lookups_total", {{"result", "hit"}}) ==
-          1);
-    CHECK(scraped_metric(api.port(), "api_access_token_cache_lookups_total",
+    CHECK(scraped_metric(api.port(), "gpt_adapter_access_token_cache_lookups_total",
+                         {{"result", "hit"}}) == 1);
+    CHECK(scraped_metric(api.port(), "gpt_adapter_access_token_cache_lookups_total",
                          {{"result", "miss"}}) == 1);
     CHECK(reply.header("cache-control") == "no-store");
     CHECK(reply.header("ratelimit-policy") == "\"default\";q=1000;w=60");
@@ -200,11 +200,12 @@ TEST_CASE("request auth: /api/v1/me and every JWT attack against a protected rou
     }
     CHECK_THAT(me(api.port(), attacks.at("expired")).header("www-authenticate"),
                Contains("expired"));
-    CHECK(scraped_metric(api.port(), "api_auth_failures_total", {{"reason", "expired"}}) >= 1);
-    CHECK(scraped_metric(api.port(), "api_auth_failures_total", {{"reason", "bad_signature"}}) >=
-          1);
-    CHECK(scraped_metric(api.port(), "api_auth_failures_total", {{"reason", "wrong_audience"}}) >=
-          1);
+    CHECK(scraped_metric(api.port(), "gpt_adapter_api_auth_failures_total",
+                         {{"reason", "expired"}}) >= 1);
+    CHECK(scraped_metric(api.port(), "gpt_adapter_api_auth_failures_total",
+                         {{"reason", "bad_signature"}}) >= 1);
+    CHECK(scraped_metric(api.port(), "gpt_adapter_api_auth_failures_total",
+                         {{"reason", "wrong_audience"}}) >= 1);
     CHECK(api.output().find(payload) == std::string::npos);  // tokens never reach the log
   }
 
@@ -265,8 +266,8 @@ TEST_CASE("request auth: RS256 tokens, and an HS256 token keyed with the RSA pub
   const auth::key_set confused({auth::signing_key::hs256("rs-test", public_pem)}, "rs-test");
   const auto forged = signed_with(confused, claims_json(client_id, version));
   check_invalid_token(me(api.port(), forged), forged);
-  CHECK(scraped_metric(api.port(), "api_auth_failures_total", {{"reason", "wrong_algorithm"}}) ==
-        1);
+  CHECK(scraped_metric(api.port(), "gpt_adapter_api_auth_failures_total",
+                       {{"reason", "wrong_algorithm"}}) == 1);
 }
 
 TEST_CASE(
@@ -318,8 +319,8 @@ TEST_CASE(
 
   const auto wrong = "gpta_sk_" + std::string(43, 'A');
   check_invalid_token(me(first.port(), wrong), wrong);
-  CHECK(scraped_metric(first.port(), "api_auth_failures_total", {{"reason", "unknown_api_key"}}) ==
-        1);
+  CHECK(scraped_metric(first.port(), "gpt_adapter_api_auth_failures_total",
+                       {{"reason", "unknown_api_key"}}) == 1);
 
   const auto revoked = stack.admin_json({"key", "revoke", text_of(created, "id")}).as_object();
   CHECK(!revoked.at("revoked_at").is_null());
@@ -349,13 +350,13 @@ TEST_CASE(
   // Both replicas now have the application cached (for ten minutes, as configured).
   REQUIRE(me(first.port(), token).status == 200);
   REQUIRE(me(second.port(), token).status == 200);
-  CHECK(scraped_metric(first.port(), "api_application_cache_lookups_total", {{"result", "hit"}}) ==
-        0);
+  CHECK(scraped_metric(first.port(), "gpt_adapter_application_cache_lookups_total",
+                       {{"result", "hit"}}) == 0);
   REQUIRE(me(first.port(), token).status == 200);
-  CHECK(scraped_metric(first.port(), "api_application_cache_lookups_total", {{"result", "hit"}}) ==
-        1);
-  CHECK(scraped_metric(first.port(), "api_application_cache_lookups_total", {{"result", "miss"}}) ==
-        1);
+  CHECK(scraped_metric(first.port(), "gpt_adapter_application_cache_lookups_total",
+                       {{"result", "hit"}}) == 1);
+  CHECK(scraped_metric(first.port(), "gpt_adapter_application_cache_lookups_total",
+                       {{"result", "miss"}}) == 1);
 
   REQUIRE(stack.admin({"app", "update", client_id, "--status", "disabled"}).status == 0);
   for (auto* api : {&first, &second}) {
@@ -412,12 +413,12 @@ TEST_CASE(
     CHECK(retry_after >= 1);
     CHECK(retry_after <= 12);
   }
-  CHECK(scraped_metric(first.port(), "api_rate_limit_rejections_total",
+  CHECK(scraped_metric(first.port(), "gpt_adapter_rate_limit_rejections_total",
                        {{"application_id", app_id}}) +
-            scraped_metric(second.port(), "api_rate_limit_rejections_total",
+            scraped_metric(second.port(), "gpt_adapter_rate_limit_rejections_total",
                            {{"application_id", app_id}}) ==
         3);
-  CHECK(scraped_metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 1);
+  CHECK(scraped_metric(first.port(), "gpt_adapter_rate_limiter_mode", {{"mode", "global"}}) == 1);
 
   SECTION("Redis down: each process limits on its own, says so once, and goes back") {
     // Another application, so that the global count above does not interfere.
@@ -434,8 +435,8 @@ TEST_CASE(
       CHECK(reply.header("ratelimit-policy") == "\"default\";q=3;w=60");
     }
     CHECK(allowed == 3);  // a fresh per-process count: the whole quota, then no more
-    CHECK(scraped_metric(first.port(), "api_rate_limiter_mode", {{"mode", "local"}}) == 1);
-    CHECK(scraped_metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 0);
+    CHECK(scraped_metric(first.port(), "gpt_adapter_rate_limiter_mode", {{"mode", "local"}}) == 1);
+    CHECK(scraped_metric(first.port(), "gpt_adapter_rate_limiter_mode", {{"mode", "global"}}) == 0);
     const auto lines = first.log_lines();
     const auto warnings = std::count_if(lines.begin(), lines.end(), [](const auto& line) {
       return line.at("message").as_string() ==
@@ -447,7 +448,8 @@ TEST_CASE(
     CHECK(wait_until(
         [&] {
           me(first.port(), token);
-          return scraped_metric(first.port(), "api_rate_limiter_mode", {{"mode", "global"}}) == 1;
+          return scraped_metric(first.port(), "gpt_adapter_rate_limiter_mode",
+                                {{"mode", "global"}}) == 1;
         },
         20s, 100ms));
   }
@@ -468,7 +470,7 @@ TEST_CASE("request auth: RATE_LIMIT_FAIL_MODE=closed refuses while Redis is down
   const auto reply = me(api.port(), token);
   check_problem(reply, 503);
   CHECK(reply.header("retry-after") == "1");
-  CHECK(scraped_metric(api.port(), "api_rate_limiter_mode", {{"mode", "closed"}}) == 1);
+  CHECK(scraped_metric(api.port(), "gpt_adapter_rate_limiter_mode", {{"mode", "closed"}}) == 1);
   stack.redis.start();
   CHECK(wait_until([&] { return me(api.port(), token).status == 200; }, 20s, 100ms));
 }

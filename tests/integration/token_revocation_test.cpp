@@ -53,7 +53,7 @@ TEST_CASE(
     check_invalid_token(refused, revoked);
     CHECK_THAT(refused.header("www-authenticate"), Contains("revoked"));
   }
-  CHECK(stack.metric("api_auth_failures_total", {{"reason", "revoked"}}) == 5);
+  CHECK(stack.metric("gpt_adapter_api_auth_failures_total", {{"reason", "revoked"}}) == 5);
   // The limit of 2 per minute is untouched by the five refusals.
   const auto first = me(stack, valid);
   REQUIRE(first.status == 200);
@@ -64,5 +64,5 @@ TEST_CASE(
   // Without Redis the deny-list cannot be read: the token passes (counted), limited per process.
   stack.redis.stop();
   CHECK(wait_until([&] { return me(stack, revoked).status == 200; }, 10s, 50ms));
-  CHECK(stack.metric("api_token_revocation_check_failures_total") > 0);
+  CHECK(stack.metric("gpt_adapter_token_revocation_check_failures_total") > 0);
 }

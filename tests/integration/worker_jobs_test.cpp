@@ -585,7 +585,7 @@ TEST_CASE("worker warns at the soft time limit and abandons the attempt at the h
   // Operators can alert on it: a counter, not only a log line.
   const auto passed_soft_limit = [&] {
     return parse_prometheus_text(http_get(worker->port(), "/metrics").body)
-        .value("job_soft_time_limit_exceeded_total", {{"operation", "search"}});
+        .value("gpt_adapter_job_soft_time_limit_exceeded_total", {{"operation", "search"}});
   };
   CHECK(passed_soft_limit() == 1);
   const auto dead = stack.dead_letters();

@@ -12,7 +12,9 @@ using namespace gpt_adapter::testing;
 TEST_CASE("worker serves its ops endpoints and stops on SIGTERM", "[integration][worker]") {
   postgres_server database;
   redis_server redis;
-  service_process worker(worker_binary, service_environment(database, redis), "WORKER_OPS_PORT");
+  auto environment = service_environment(database, redis);
+  environment["DEPLOYMENT_ENVIRONMENT"] = "staging";
+  service_process worker(worker_binary, environment, "WORKER_OPS_PORT");
   REQUIRE(worker.wait_healthy(15s));
 
   const auto health = http_get(worker.port(), "/health");
@@ -26,7 +28,7 @@ TEST_CASE("worker serves its ops endpoints and stops on SIGTERM", "[integration]
 
   const auto metrics = parse_prometheus_text(http_get(worker.port(), "/metrics").body);
   CHECK(metrics.find("process_cpu_seconds_total"));
-  CHECK(metrics.find("http_requests_total"));
+  CHECK(metrics.find("gpt_adapter_http_requests_total"));
 
   const auto unknown = http_get(worker.port(), "/api/v1/search");
   CHECK(unknown.status == 404);
@@ -34,6 +36,7 @@ TEST_CASE("worker serves its ops endpoints and stops on SIGTERM", "[integration]
 
   for (const auto& line : worker.log_lines()) {
     CHECK(line.at("service").as_string() == "gpt-adapter-worker");
+    CHECK(line.at("environment").as_string() == "staging");
   }
   worker.process().signal(SIGTERM);
   CHECK(worker.process().wait_exit(10s) == 0);

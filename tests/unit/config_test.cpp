@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/config/env_reader.hpp"
+#include "common/config/settings.hpp"
 #include "tests/support/process.hpp"
 
 using Catch::Matchers::Contains;
@@ -170,4 +171,18 @@ TEST_CASE("a malformed .env file is reported, not ignored", "[config]") {
     file << "GOOD=1\nthis line is broken\n";
   }
   CHECK_THROWS_WITH(env_source::from_process_and_file(path), Contains(".env line 2"));
+}
+
+TEST_CASE("DEPLOYMENT_ENVIRONMENT names the environment of every log line", "[config]") {
+  CHECK(gpt_adapter::config::read_logging_settings(reader_of({})).environment == "development");
+  CHECK(gpt_adapter::config::read_logging_settings(
+            reader_of({{"DEPLOYMENT_ENVIRONMENT", "prod-eu.1"}}))
+            .environment == "prod-eu.1");
+  const std::string too_long(64, 'x');
+  for (const auto& bad : {std::string("has space"), std::string("quote\""), too_long}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(
+        gpt_adapter::config::read_logging_settings(reader_of({{"DEPLOYMENT_ENVIRONMENT", bad}})),
+        Contains("DEPLOYMENT_ENVIRONMENT"));
+  }
 }

@@ -21,7 +21,7 @@ std::string render(bool json) {
       {"app_id", "app-456"},           {"attempt", 3},
   };
   return json ? logging::render_json_line("2024-05-01T12:00:00.000Z", "info", "gpt-adapter-api",
-                                          "request handled", fields)
+                                          "production", "request handled", fields)
               : logging::render_text_line("2024-05-01T12:00:00.000Z", "info", "gpt-adapter-api",
                                           "request handled", fields);
 }
@@ -31,22 +31,28 @@ std::string render(bool json) {
 TEST_CASE("render_json_line writes one JSON object with the standard keys and fields",
           "[logging]") {
   const auto line = logging::render_json_line(
-      "2024-05-01T12:00:00.000Z", "info", "gpt-adapter-api", "request \"handled\"\n",
+      "2024-05-01T12:00:00.000Z", "info", "gpt-adapter-api", "staging", "request \"handled\"\n",
       {{"request_id", "req-1"}, {"status", 200}, {"cached", true}});
   CHECK(line.find('\n') == std::string::npos);
   const auto parsed = boost::json::parse(line).as_object();
   CHECK(parsed.at("timestamp") == "2024-05-01T12:00:00.000Z");
   CHECK(parsed.at("level") == "info");
   CHECK(parsed.at("service") == "gpt-adapter-api");
+  CHECK(parsed.at("environment") == "staging");
   CHECK(parsed.at("message") == "request \"handled\"\n");
   CHECK(parsed.at("request_id") == "req-1");
   CHECK(parsed.at("status") == 200);
   CHECK(parsed.at("cached") == true);
-  CHECK(parsed.size() == 7);
+  CHECK(parsed.size() == 8);
+}
+
+TEST_CASE("render_json_line leaves an empty environment out", "[logging]") {
+  const auto line = logging::render_json_line("t", "info", "gpt-adapter-admin", "", "m", {});
+  CHECK_FALSE(boost::json::parse(line).as_object().contains("environment"));
 }
 
 TEST_CASE("render_json_line reports warnings as warn", "[logging]") {
-  const auto line = logging::render_json_line("t", "warning", "svc", "m", {});
+  const auto line = logging::render_json_line("t", "warning", "svc", "", "m", {});
   CHECK(boost::json::parse(line).as_object().at("level") == "warn");
 }
 
@@ -98,11 +104,14 @@ TEST_CASE("hyphenated credential names are redacted too", "[logging]") {
 }
 
 TEST_CASE("fields cannot replace the standard keys", "[logging]") {
-  const auto line = logging::render_json_line("2026-01-01T00:00:00.000Z", "info", "svc", "real",
-                                              {{"message", "forged"}, {"level", "critical"}});
+  const auto line = logging::render_json_line(
+      "2026-01-01T00:00:00.000Z", "info", "svc", "prod", "real",
+      {{"message", "forged"}, {"level", "critical"}, {"environment", "forged"}});
   const auto parsed = boost::json::parse(line).as_object();
   CHECK(parsed.at("message") == "real");
   CHECK(parsed.at("level") == "info");
   CHECK(parsed.at("field_message") == "forged");
   CHECK(parsed.at("field_level") == "critical");
+  CHECK(parsed.at("environment") == "prod");
+  CHECK(parsed.at("field_environment") == "forged");
 }

@@ -222,13 +222,15 @@ TEST_CASE("histogram bounds are validated and observations land in the right buc
   CHECK(sizes.count() == 5);
   CHECK(sizes.sum() == 10 + 10.5 + 100 + 1000 - 1);
 
-  CHECK(metrics::default_duration_buckets() == std::vector<double>{0.001, 0.0025, 0.005, 0.01,
-                                                                   0.025, 0.05, 0.1, 0.25, 0.5, 1,
-                                                                   2.5, 5, 10, 30, 60});
+  CHECK(metrics::default_duration_buckets() ==
+        std::vector<double>{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5,
+                            2, 2.5, 3, 5, 10, 30, 60});
   metrics::registry defaults;
   defaults.add_histogram("default_seconds", "x").get().observe(0.003);
   const auto parsed = parse_prometheus_text(defaults.expose());
-  CHECK(parsed.families.at(0).samples.size() == 15 + 1 + 2);
+  CHECK(parsed.families.at(0).samples.size() == 19 + 1 + 2);
+  // The 2 s latency objective is a bucket bound.
+  CHECK(parsed.value("default_seconds_bucket", {{"le", "2"}}) == 1.0);
   CHECK(parsed.value("default_seconds_bucket", {{"le", "0.0025"}}) == 0.0);
   CHECK(parsed.value("default_seconds_bucket", {{"le", "0.005"}}) == 1.0);
   CHECK(parsed.value("default_seconds_bucket", {{"le", "60"}}) == 1.0);

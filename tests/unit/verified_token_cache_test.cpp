@@ -32,12 +32,12 @@ struct token_fixture {
 
   double lookups(const std::string& result) const {
     return testing::parse_prometheus_text(registry.expose())
-        .value("api_access_token_cache_lookups_total", {{"result", result}})
+        .value("gpt_adapter_access_token_cache_lookups_total", {{"result", result}})
         .value_or(-1);
   }
   double not_kept() const {
     return testing::parse_prometheus_text(registry.expose())
-        .value("api_access_token_cache_full_total")
+        .value("gpt_adapter_access_token_cache_full_total")
         .value_or(-1);
   }
 };
