@@ -162,7 +162,7 @@ TEST_CASE(
     const auto before = resident_kib(pid);
     const auto open_connections = [&] {
       return parse_prometheus_text(http_get(api_port, "/metrics").body)
-          .value("http_connections_open", {})
+          .value("gpt_adapter_http_connections_open", {})
           .value_or(0);
     };
     std::vector<std::unique_ptr<raw_client>> idle;
