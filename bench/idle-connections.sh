@@ -38,29 +38,34 @@ established() {
 before=$(rss_kib)
 # The idle clients: one Python process holding every socket, so this shell stays free to measure.
 python3 - "$api_port" "$count" "$work/idle.ready" "$work/idle.done" <<'EOF' &
-import socket, sys, time, os, select
+import socket, sys, time, select
 port, count, ready, done = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-sockets = []
+sockets = {}
+poller = select.poll()
 for _ in range(count):
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(b"GET /health HT")
-    sockets.append(s)
+    sockets[s.fileno()] = s
+    poller.register(s, select.POLLIN)
 open(ready, "w").close()
 # Wait (bounded) until the server has closed every one: a read returns b"".
-open_ones = set(sockets)
 deadline = time.time() + 600
-while open_ones and time.time() < deadline:
-    readable, _, _ = select.select(list(open_ones)[:1000], [], [], 1.0)
-    for s in readable:
+while sockets and time.time() < deadline:
+    for fd, _ in poller.poll(1000):
+        s = sockets.pop(fd, None)
+        if s is None:
+            continue
         try:
-            if s.recv(4096) == b"":
-                open_ones.discard(s)
-                s.close()
+            data = s.recv(4096)
         except OSError:
-            open_ones.discard(s)
-            s.close()
+            data = b""
+        if data:
+            sockets[fd] = s
+            continue
+        poller.unregister(fd)
+        s.close()
 with open(done, "w") as f:
-    f.write(str(len(open_ones)))
+    f.write(str(len(sockets)))
 EOF
 started_pids+=($!)
 opened_at=$(date +%s%N)
