@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,14 @@ struct caller {
 
 using dialect_handler =
     std::function<boost::asio::awaitable<http::response>(http::request_context&, const caller&)>;
+
+// A dialect_handler that runs `member` of the dialect's server object, which it keeps alive.
+template <typename Server, typename Member>
+dialect_handler bind_route(std::shared_ptr<Server> server, Member member) {
+  return [server = std::move(server), member](http::request_context& context, const caller& who) {
+    return ((*server).*member)(context, who);
+  };
+}
 
 // Wraps a route of the dialect: counts it under `operation`, applies the injected faults and the
 // dialect's credentials check, then runs it.

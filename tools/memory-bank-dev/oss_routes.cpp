@@ -183,11 +183,7 @@ class oss_server : public std::enable_shared_from_this<oss_server> {
 
   void add(http::router& routes, const route_guard& guard) {
     using http::verb;
-    auto bind = [self = shared_from_this()](auto member) -> dialect_handler {
-      return [self, member](http::request_context& context, const caller& who) {
-        return ((*self).*member)(context, who);
-      };
-    };
+    auto bind = [self = shared_from_this()](auto member) { return bind_route(self, member); };
     routes.add(verb::post, "/memories", guard("add", bind(&oss_server::add_memory)));
     routes.add(verb::get, "/memories", guard("list", bind(&oss_server::list)));
     routes.add(verb::delete_, "/memories", guard("delete_all", bind(&oss_server::delete_all)));

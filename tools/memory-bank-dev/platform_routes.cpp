@@ -212,11 +212,7 @@ class platform_server : public std::enable_shared_from_this<platform_server> {
 
   void add(http::router& routes, const route_guard& guard) {
     using http::verb;
-    auto bind = [self = shared_from_this()](auto member) -> dialect_handler {
-      return [self, member](http::request_context& context, const caller& who) {
-        return ((*self).*member)(context, who);
-      };
-    };
+    auto bind = [self = shared_from_this()](auto member) { return bind_route(self, member); };
     routes.add(verb::post, "/v3/memories/add/", guard("add", bind(&platform_server::add_memory)));
     routes.add(verb::post, "/v3/memories/search/", guard("search", bind(&platform_server::search)));
     routes.add(verb::post, "/v3/memories/", guard("list", bind(&platform_server::list)));
