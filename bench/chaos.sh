@@ -102,7 +102,7 @@ mkdir -p "$work/load"
 # line "ms kind role status request_id" (status 000: no answer) in FILE. Each create carries its
 # own X-Request-ID, so a 202 names the job whatever the answer's body.
 load_loop() {
-  local kind=$1 role=$2 file=$3 body path id status
+  local kind=$1 role=$2 file=$3 body path id status detail answer="$3.body"
   if [ "$kind" = create ]; then
     body=$create_body path=/api/v1/memories
   else
@@ -110,10 +110,14 @@ load_loop() {
   fi
   while [ ! -e "$work/stop" ]; do
     id=$(cat /proc/sys/kernel/random/uuid)
-    status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 15 \
+    status=$(curl -s -o "$answer" -w '%{http_code}' --max-time 15 \
       -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
       -H "X-Request-ID: $id" -d "$body" "http://127.0.0.1:${port_of[$role]}$path" || true)
-    echo "$(now_ms) $kind $role $status $id" >>"$file"
+    detail=-
+    if [[ $status != 2* ]]; then
+      detail=$(jq -r '.detail // .title // "-"' "$answer" 2>/dev/null | tr -s ' \t' '_' | cut -c1-70)
+    fi
+    echo "$(now_ms) $kind $role $status $id ${detail:--}" >>"$file"
     sleep "$pause"
   done
 }
@@ -127,6 +131,9 @@ for role in "${replicas[@]}"; do
   done
 done
 answers() { cat "$work"/load/*.txt 2>/dev/null; }
+# The logs (not the databases) are kept when the run ends, for the evidence.
+logs=/tmp/chaos-logs-$(date +%Y%m%d-%H%M%S)
+trap 'stop_started; mkdir -p "$logs"; cp -r "$work"/*.log "$work"/*.txt "$work/load" "$logs" 2>/dev/null; rm -rf "$work"' EXIT
 
 # Each fault: "name start_ms end_ms recovery_ms processes" in $work/faults.txt.
 : >"$work/faults.txt"
@@ -345,6 +352,8 @@ if [ -n "$dead_reasons" ]; then
   echo "dead / failed jobs by error:"
   awk '{ print "  " $0 }' <<<"$dead_reasons"
 fi
+echo "failed answers by kind, status and problem detail:"
+answers | awk '$4 !~ /^2/ { n[$2 " " $4 " " $6]++ } END { for (k in n) print "  " n[k], k }' | sort -k2
 echo "dead-letter stream by dead_reason: ${dlq_reasons:-none}"
 echo "recovery after each fault (ms from the end of the fault until every replica answered a"
 echo "create and a search with 2xx; failed answers during fault+recovery):"
@@ -352,6 +361,10 @@ while read -r name start end recovery alive; do
   failed=$(answers | awk -v s="$start" -v e="$end" -v r="$recovery" '
     $1 >= s && (r == "none" || $1 <= e + r) && $4 !~ /^2/ { n[$2 " " $4]++ }
     END { for (k in n) printf "%s: %d, ", k, n[k] }')
+  first=$(answers | awk -v s="$start" -v e="$end" -v r="$recovery" '
+    $1 >= s && (r == "none" || $1 <= e + r) && $4 !~ /^2/ && (!f || $1 < f) { f = $1 }
+    END { if (f) printf "first at +%d ms, ", f - s }')
+  failed="$first$failed"
   printf '  %-18s fault %6d ms, recovery %6s ms, processes ready after: %-3s failed: %s\n' \
     "$name" "$((end - start))" "$recovery" "$alive" "${failed:-none}"
 done <"$work/faults.txt"
@@ -361,8 +374,7 @@ if [ -s "$work/not-final.txt" ]; then
   echo "accepted jobs without a final row in PostgreSQL (request_id, API job status):"
   head -n 20 "$work/not-final.txt" | sed 's/^/  /'
 fi
+echo "logs: $logs"
 if [ "$lost" -ne 0 ] || [ ${#manual_restarts[@]} -ne 0 ]; then
-  cp -r "$work" "/tmp/chaos-failed-$$"
-  echo "logs kept in /tmp/chaos-failed-$$" >&2
   exit 1
 fi
