@@ -51,11 +51,11 @@ redis_pid=$(redis-cli -p "$redis_port" INFO server | tr -d '\r' | awk -F: '/^pro
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 
-create_script=$(mktemp "$work/create-XXXXXX.lua")
+create_script=$work/create.lua
 printf '%s\n' 'wrk.method = "POST"' 'wrk.headers["Content-Type"] = "application/json"' \
   'wrk.body = "{\"content\":\"prefers green tea in the morning\",\"categories\":[\"preferences\"]}"' \
   >"$create_script"
-me_script=$(mktemp "$work/me-XXXXXX.lua")
+me_script=$work/me.lua
 echo 'wrk.method = "GET"' >"$me_script"
 
 # measure NAME ROUTE SCRIPT: one wrk run; prints "req/s p99_ms api_us redis_us".

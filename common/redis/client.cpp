@@ -398,31 +398,32 @@ void client::deliver(link& from, reply answer) {
     return;
   }
   if (op->send_again) {
-    // Within its timer: it goes out again on the next connection.
-    op->send_again = false;
-    op->received = 0;
-    op->attempt = 0;
-    op->replies.assign(op->commands.size(), reply{});
-    waiting_.push_back(op);
+    send_again_later(op);
     return;
   }
   complete(op, nullptr);
 }
 
+void client::send_again_later(const std::shared_ptr<operation>& op) {
+  op->send_again = false;
+  op->received = 0;
+  op->attempt = 0;
+  op->replies.assign(op->commands.size(), reply{});
+  waiting_.push_back(op);
+}
+
 void client::connection_ended(const std::shared_ptr<link>& ended, const std::string& error_text) {
-  for (auto& expected : std::exchange(ended->in_flight, {})) {
-    if (expected.op->send_again && !expected.op->done) {
-      // The rest of a command that is going out again.
-      expected.op->send_again = false;
-      expected.op->received = 0;
-      expected.op->attempt = 0;
-      expected.op->replies.assign(expected.op->commands.size(), reply{});
-      if (std::find(waiting_.begin(), waiting_.end(), expected.op) == waiting_.end()) {
-        waiting_.push_back(expected.op);
-      }
+  for (const auto& expected : std::exchange(ended->in_flight, {})) {
+    const auto& op = expected.op;
+    // The rest of a command already going out again stays with it.
+    if (std::find(waiting_.begin(), waiting_.end(), op) != waiting_.end()) {
       continue;
     }
-    complete(expected.op, std::make_exception_ptr(error("redis connection closed: " + error_text)));
+    if (op->send_again && !op->done) {
+      send_again_later(op);
+      continue;
+    }
+    complete(op, std::make_exception_ptr(error("redis connection closed: " + error_text)));
   }
   ended->outgoing.clear();
   if (link_ != ended) {

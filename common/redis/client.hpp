@@ -128,6 +128,9 @@ class client : public std::enable_shared_from_this<client> {
                                                 std::shared_ptr<link> on);
   void on_connected(const std::shared_ptr<link>& ready);
   void deliver(link& from, reply answer);
+  // Puts a command nothing of which ran (READONLY, LOADING) back in line for the next
+  // connection, within its own timer.
+  void send_again_later(const std::shared_ptr<operation>& op);
   void connection_ended(const std::shared_ptr<link>& ended, const std::string& error);
   void close_connection(std::uint64_t attempt, std::string reason);
   void attempt_failed(const std::string& error);

@@ -1,5 +1,7 @@
 #include "tools/memory-bank-dev/dev_http.hpp"
 
+#include <charconv>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -43,6 +45,15 @@ std::optional<std::string> string_at(const boost::json::object& object, std::str
     return std::string(value->as_string());
   }
   return std::nullopt;
+}
+
+std::optional<int> parse_int(std::string_view text) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 std::optional<boost::json::value> parsed_body(const http::request_context& context) {

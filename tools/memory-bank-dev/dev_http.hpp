@@ -41,6 +41,8 @@ http::response json_answer(const http::request_context& context, boost::beast::h
                            const boost::json::value& body);
 
 std::map<std::string, std::string> query_parameters(std::string_view query);
+// A whole decimal integer (a query parameter's value), or nullopt.
+std::optional<int> parse_int(std::string_view text);
 
 std::optional<std::string> string_at(const boost::json::object& object, std::string_view name);
 

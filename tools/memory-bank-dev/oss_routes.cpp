@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/json/array.hpp>
@@ -168,13 +167,18 @@ std::optional<http::response> entity_problem(const http::request_context& contex
   return std::nullopt;
 }
 
-std::optional<int> parse_int(std::string_view text) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
+// The body as the server's request models need it: a JSON object, else nullopt.
+std::optional<json::object> dictionary_body(const http::request_context& context) {
+  auto parsed = parsed_body(context);
+  if (!parsed || !parsed->is_object()) {
     return std::nullopt;
   }
-  return value;
+  return std::move(parsed->as_object());
+}
+
+// FastAPI's 422 for a body that is no JSON object.
+http::response not_a_dictionary(const http::request_context& context) {
+  return unprocessable(context, json::array{"body"}, "Input should be a valid dictionary");
 }
 
 class oss_server : public std::enable_shared_from_this<oss_server> {
@@ -198,11 +202,11 @@ class oss_server : public std::enable_shared_from_this<oss_server> {
 
  private:
   net::awaitable<http::response> add_memory(http::request_context& context, const caller&) {
-    const auto parsed = parsed_body(context);
-    if (!parsed || !parsed->is_object()) {
-      co_return unprocessable(context, json::array{"body"}, "Input should be a valid dictionary");
+    const auto parsed = dictionary_body(context);
+    if (!parsed) {
+      co_return not_a_dictionary(context);
     }
-    const auto& body = parsed->as_object();
+    const auto& body = *parsed;
     const auto* messages = body.if_contains("messages");
     if (messages == nullptr) {
       co_return unprocessable(context, json::array{"body", "messages"}, "Field required");
@@ -340,11 +344,11 @@ class oss_server : public std::enable_shared_from_this<oss_server> {
   }
 
   net::awaitable<http::response> search(http::request_context& context, const caller&) {
-    const auto parsed = parsed_body(context);
-    if (!parsed || !parsed->is_object()) {
-      co_return unprocessable(context, json::array{"body"}, "Input should be a valid dictionary");
+    const auto parsed = dictionary_body(context);
+    if (!parsed) {
+      co_return not_a_dictionary(context);
     }
-    const auto& body = parsed->as_object();
+    const auto& body = *parsed;
     const auto* query = body.if_contains("query");
     if (query == nullptr || !query->is_string()) {
       co_return unprocessable(
@@ -438,11 +442,11 @@ class oss_server : public std::enable_shared_from_this<oss_server> {
   }
 
   net::awaitable<http::response> update(http::request_context& context, const caller&) {
-    const auto parsed = parsed_body(context);
-    if (!parsed || !parsed->is_object()) {
-      co_return unprocessable(context, json::array{"body"}, "Input should be a valid dictionary");
+    const auto parsed = dictionary_body(context);
+    if (!parsed) {
+      co_return not_a_dictionary(context);
     }
-    const auto& body = parsed->as_object();
+    const auto& body = *parsed;
     std::optional<std::string> text;
     std::optional<json::object> metadata;
     if (const auto* given = body.if_contains("text"); given != nullptr && !given->is_null()) {

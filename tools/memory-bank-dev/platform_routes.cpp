@@ -1,7 +1,6 @@
 #include "tools/memory-bank-dev/platform_routes.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <mutex>
 
@@ -195,15 +194,6 @@ struct bulk_deletion {
     return {};
   }
 };
-
-std::optional<int> parse_int(std::string_view text) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 class platform_server : public std::enable_shared_from_this<platform_server> {
  public:
