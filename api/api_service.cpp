@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 
 #include "api/api_settings.hpp"
+#include "api/mcp/mcp_routes.hpp"
 #include "api/memory/document_routes.hpp"
 #include "api/memory/memory_routes.hpp"
 #include "api/oauth/oauth_routes.hpp"
@@ -59,6 +60,10 @@ int run_api_service() {
                              .settings = memory_settings,
                              .public_base_url = settings.oauth.public_base_url,
                              .metrics = api.metrics()});
+  mcp::add_mcp_routes(*authorization, api.routes(),
+                      {.public_base_url = settings.oauth.public_base_url,
+                       .issuer = settings.signing.issuer,
+                       .version = GPT_ADAPTER_VERSION});
   memory::add_document_routes(api.routes(), authorization->requirements(),
                               settings.oauth.public_base_url);
   authorization->start();

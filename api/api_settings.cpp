@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "api/mcp/mcp_resource.hpp"
 #include "common/auth/secret_hash.hpp"
 
 namespace gpt_adapter::api {
@@ -180,6 +181,11 @@ signing_settings read_signing_settings(const config::env_reader& env,
   signing.issuer = base_url(env, "JWT_ISSUER", public_base_url);
   // Blank is unset, as for every variable (.env.example lists it empty): never an empty `aud`.
   signing.audience = env.string_or("JWT_AUDIENCE", signing.issuer);
+  signing.mcp_resource = mcp::mcp_resource(public_base_url);
+  if (signing.audience == signing.mcp_resource) {
+    throw config_error("JWT_AUDIENCE is invalid: it names the MCP endpoint (" +
+                       signing.mcp_resource + "), whose tokens are kept apart from the API's");
+  }
   return signing;
 }
 

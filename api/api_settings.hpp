@@ -24,6 +24,8 @@ struct signing_settings {
   std::shared_ptr<const auth::key_set> keys;
   std::string issuer;    // JWT_ISSUER, default PUBLIC_BASE_URL
   std::string audience;  // JWT_AUDIENCE, default the issuer
+  // The audience of tokens issued for the MCP endpoint (PUBLIC_BASE_URL/mcp, RFC 8707).
+  std::string mcp_resource;
 };
 
 struct oauth_settings {

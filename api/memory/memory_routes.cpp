@@ -172,6 +172,9 @@ audit::event audit_event(const http::request_context& context, const caller_iden
   auto event = audit::new_event(caller.application_id, note.operation_type, context.request_id);
   event.end_user_id = caller.end_user_id;
   event.request_data = std::move(request_data);
+  if (!caller.door.empty()) {
+    event.request_data["door"] = caller.door;
+  }
   event.response_status = status;
   event.processing_time_ms = milliseconds_since(note.started);
   event.memory_service_request_id = note.memory_bank_request_id;

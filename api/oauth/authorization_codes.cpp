@@ -61,7 +61,8 @@ std::string encode_authorization_grant(const authorization_grant& grant) {
                                       {"end_user_id", grant.end_user_id},
                                       {"scope", grant.scope},
                                       {"code_challenge", grant.code_challenge},
-                                      {"code_challenge_method", grant.code_challenge_method}});
+                                      {"code_challenge_method", grant.code_challenge_method},
+                                      {"resource", grant.resource}});
 }
 
 std::optional<authorization_grant> decode_authorization_grant(std::string_view text) {
@@ -86,6 +87,14 @@ std::optional<authorization_grant> decode_authorization_grant(std::string_view t
       return std::nullopt;
     }
     *target = std::move(*member);
+  }
+  // Codes stored before resources were recorded (alive at an upgrade) are for the Actions API.
+  if (object.contains("resource")) {
+    auto resource = string_member(object, "resource");
+    if (!resource) {
+      return std::nullopt;
+    }
+    grant.resource = std::move(*resource);
   }
   return grant;
 }

@@ -25,6 +25,7 @@ struct authorization_grant {
   std::string scope;                  // canonical, space-separated
   std::string code_challenge;         // empty: the request carried no PKCE challenge
   std::string code_challenge_method;  // "S256" or "plain" when there is a challenge
+  std::string resource;               // the tokens' audience (RFC 8707); empty for the Actions API
 
   bool operator==(const authorization_grant&) const = default;
 };

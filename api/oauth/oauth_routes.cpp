@@ -200,12 +200,14 @@ struct authorization_request {
   auth::scope_set scopes;
   std::string code_challenge;
   std::string code_challenge_method;
+  std::string resource;  // as requested (RFC 8707); empty when none was named
+  std::string audience;  // what the tokens will be for: auth::audience_for_resource(resource)
 
   // What the CSRF token is bound to: every parameter that decides what is granted.
   std::string digest() const {
     return auth::sha256_hex(client.client_id + '\n' + redirect_uri + '\n' + state + '\n' +
                             auth::format_scopes(scopes) + '\n' + code_challenge + '\n' +
-                            code_challenge_method);
+                            code_challenge_method + '\n' + resource);
   }
 
   std::vector<std::pair<std::string, std::string>> form_fields() const {
@@ -217,6 +219,9 @@ struct authorization_request {
     if (!code_challenge.empty()) {
       fields.emplace_back("code_challenge", code_challenge);
       fields.emplace_back("code_challenge_method", code_challenge_method);
+    }
+    if (!resource.empty()) {
+      fields.emplace_back("resource", resource);
     }
     return fields;
   }
@@ -442,7 +447,8 @@ asio::awaitable<std::string> authorization_server::start_refresh_family(
                             .idle_timeout = context_.settings.refresh_token_idle_timeout,
                             .access_token_id = claims.token_id,
                             .access_token_expires_at = claims.expires_at,
-                            .token_version = client.token_version};
+                            .token_version = client.token_version,
+                            .resource = claims.audience};
   co_await insert_refresh_family(*context_.database, client.id, std::move(family));
   co_return refresh_token;
 }
@@ -463,8 +469,14 @@ authorization_server::client_credentials_grant(const auth::token_request& reques
   if (!scopes) {
     co_return scopes.error();
   }
-  const auto issued = context_.issuer->issue(client.client_id, client.client_id, scopes.value(),
-                                             client.token_version, now_seconds());
+  auto audience = auth::audience_for_resource(context_.issuer->settings(), request.resource);
+  if (!audience) {
+    co_return oauth_error{oauth_error_code::invalid_target,
+                          "this server issues no tokens for that resource"};
+  }
+  const auto issued =
+      context_.issuer->issue(client.client_id, client.client_id, scopes.value(),
+                             client.token_version, now_seconds(), std::move(*audience));
   std::optional<std::string> refresh_token;
   if (client.issue_refresh_for_client_credentials) {
     refresh_token =
@@ -524,8 +536,15 @@ asio::awaitable<auth::value_or_error<json::object, oauth_error>> authorization_s
   if (!scopes) {
     co_return invalid_grant("the authorization code is invalid, expired or already used");
   }
+  // RFC 8707 §2.2: the token request may repeat the resource, not change it.
+  if (!request.resource.empty() &&
+      auth::audience_for_resource(context_.issuer->settings(), request.resource) !=
+          grant.resource) {
+    co_return oauth_error{oauth_error_code::invalid_target,
+                          "the resource differs from the authorization request's"};
+  }
   const auto issued = context_.issuer->issue(grant.end_user_id, client.client_id, scopes.value(),
-                                             client.token_version, now_seconds());
+                                             client.token_version, now_seconds(), grant.resource);
   auto refresh_token =
       co_await start_refresh_family(client, grant.end_user_id, issued.claims, family_id);
   co_return token_body(issued.token, issued.claims.scopes, refresh_token);
@@ -550,9 +569,18 @@ authorization_server::refresh_grant(const auth::token_request& request, const cl
       auth::new_access_token_claims({}, client.client_id, {}, client.token_version, now_seconds(),
                                     context_.issuer->access_token_lifetime());
   auto refresh_token = auth::random_token(refresh_token_bytes);
+  std::optional<std::string> resource;
+  if (!request.resource.empty()) {
+    resource = auth::audience_for_resource(context_.issuer->settings(), request.resource);
+    if (!resource) {
+      co_return oauth_error{oauth_error_code::invalid_target,
+                            "this server issues no tokens for that resource"};
+    }
+  }
   rotation_request rotation_input{.token_hash = auth::sha256_hex(request.refresh_token),
                                   .new_token_hash = auth::sha256_hex(refresh_token),
                                   .scopes = std::move(narrowed),
+                                  .resource = std::move(resource),
                                   .current_token_version = client.token_version,
                                   .idle_timeout = context_.settings.refresh_token_idle_timeout,
                                   .access_token_id = claims.token_id,
@@ -578,6 +606,9 @@ authorization_server::refresh_grant(const auth::token_request& request, const cl
     case rotation_status::scope_widened:
       co_return oauth_error{oauth_error_code::invalid_scope,
                             "the requested scope exceeds the scope originally granted"};
+    case rotation_status::other_resource:
+      co_return oauth_error{oauth_error_code::invalid_target,
+                            "the refresh token was granted for another resource"};
     case rotation_status::unknown:
     case rotation_status::revoked:
     case rotation_status::expired:
@@ -587,6 +618,7 @@ authorization_server::refresh_grant(const auth::token_request& request, const cl
   auto scopes = auth::parse_scopes(rotation.scope);
   claims.subject = rotation.end_user_id.value_or(client.client_id);
   claims.scopes = scopes ? scopes.value() : auth::scope_set{};
+  claims.audience = rotation.resource;
   co_return token_body(context_.issuer->sign(claims), claims.scopes, refresh_token);
 }
 
@@ -710,12 +742,24 @@ asio::awaitable<validated_request> authorization_server::validate(
   if (challenge.empty()) {
     method_name.clear();
   }
+  const auto resource = parameter_or_empty(params, "resource");
+  auto audience = auth::audience_for_resource(context_.issuer->settings(), resource);
+  if (!audience) {
+    co_return back("invalid_target", "this server issues no tokens for that resource");
+  }
+  // MCP clients must use PKCE with S256 (MCP authorization); every one of them is held to it.
+  if (!audience->empty() && challenge.empty()) {
+    co_return back("invalid_request",
+                   "PKCE (code_challenge with S256) is required for " + *audience);
+  }
   co_return authorization_request{.client = std::move(*client),
                                   .redirect_uri = redirect_uri,
                                   .state = state,
                                   .scopes = std::move(scopes).value(),
                                   .code_challenge = std::move(challenge),
-                                  .code_challenge_method = std::move(method_name)};
+                                  .code_challenge_method = std::move(method_name),
+                                  .resource = resource,
+                                  .audience = std::move(*audience)};
 }
 
 asio::awaitable<http::response> authorization_server::render_form(
@@ -856,7 +900,8 @@ asio::awaitable<http::response> authorization_server::authorize_sign_in(
                                   .end_user_id = user->id,
                                   .scope = auth::format_scopes(request.scopes),
                                   .code_challenge = request.code_challenge,
-                                  .code_challenge_method = request.code_challenge_method};
+                                  .code_challenge_method = request.code_challenge_method,
+                                  .resource = request.audience};
   const auto code = co_await store_authorization_code(
       *context_.redis, grant, context_.settings.authorization_code_lifetime);
   event.end_user_id = user->id;
@@ -1016,7 +1061,9 @@ http::response authorization_server::metadata(http::request_context& context) co
 std::shared_ptr<const token_issuer> make_token_issuer(const signing_settings& signing) {
   return std::make_shared<const token_issuer>(
       signing.keys,
-      auth::access_token_settings{.issuer = signing.issuer, .audience = signing.audience},
+      auth::access_token_settings{.issuer = signing.issuer,
+                                  .audience = signing.audience,
+                                  .resource_audiences = {signing.mcp_resource}},
       std::chrono::duration_cast<seconds>(signing.access_token_lifetime));
 }
 

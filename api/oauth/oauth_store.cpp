@@ -119,16 +119,16 @@ asio::awaitable<void> insert_refresh_family(postgres::pool& database, std::strin
         co_await lease.query(
             "INSERT INTO custom_gpt_sessions (application_id, end_user_id, family_id, token_hash, "
             "scope, expires_at, idle_expires_at, access_token_id, access_token_expires_at, "
-            "token_version) VALUES ($1::uuid, $2, $3::uuid, $4, $5, "
+            "token_version, resource) VALUES ($1::uuid, $2, $3::uuid, $4, $5, "
             "now() + make_interval(secs => $6::bigint), "
             "LEAST(now() + make_interval(secs => $6::bigint), "
             "now() + make_interval(secs => $7::bigint)), $8, to_timestamp($9::bigint), "
-            "$10::integer)",
+            "$10::integer, $11)",
             param_list(application_id, family.end_user_id, family.family_id, family.token_hash,
                        family.scope, std::to_string(family.lifetime.count()),
                        std::to_string(family.idle_timeout.count()), family.access_token_id,
                        epoch_text(family.access_token_expires_at),
-                       std::to_string(family.token_version)));
+                       std::to_string(family.token_version), family.resource));
       });
 }
 
@@ -142,7 +142,7 @@ asio::awaitable<rotation_result> rotate_refresh_token(postgres::pool& database,
             "SELECT s.id::text, s.family_id::text, s.end_user_id, s.scope, "
             "s.expires_at <= now() OR coalesce(s.idle_expires_at <= now(), false), "
             "s.revoked_at IS NOT NULL, s.used_at IS NOT NULL, s.token_version, "
-            "coalesce(u.status = 'active', true) "
+            "coalesce(u.status = 'active', true), s.resource "
             "FROM custom_gpt_sessions s LEFT JOIN custom_gpt_end_users u "
             "ON u.id::text = s.end_user_id WHERE s.token_hash = $1 AND s.application_id = $2::uuid "
             "FOR UPDATE OF s",
@@ -160,6 +160,7 @@ asio::awaitable<rotation_result> rotate_refresh_token(postgres::pool& database,
         const bool used = rows.value(0, 6) == "t";
         const long long version = std::stoll(std::string(rows.value(0, 7)));
         const bool end_user_active = rows.value(0, 8) == "t";
+        result.resource = rows.value(0, 9);
         if (revoked) {
           result.status = rotation_status::revoked;
           co_return;
@@ -187,6 +188,10 @@ asio::awaitable<rotation_result> rotate_refresh_token(postgres::pool& database,
           result.status = rotation_status::end_user_disabled;
           co_return;
         }
+        if (request.resource && *request.resource != result.resource) {
+          result.status = rotation_status::other_resource;
+          co_return;
+        }
         if (request.scopes) {
           std::string narrowed;
           for (const auto& scope : *request.scopes) {
@@ -208,10 +213,10 @@ asio::awaitable<rotation_result> rotate_refresh_token(postgres::pool& database,
         co_await lease.query(
             "INSERT INTO custom_gpt_sessions (application_id, end_user_id, family_id, parent_id, "
             "token_hash, scope, expires_at, idle_expires_at, access_token_id, "
-            "access_token_expires_at, token_version) "
+            "access_token_expires_at, token_version, resource) "
             "SELECT application_id, end_user_id, family_id, id, $2, $3, expires_at, "
             "LEAST(expires_at, now() + make_interval(secs => $4::bigint)), $5, "
-            "to_timestamp($6::bigint), $7::integer FROM custom_gpt_sessions "
+            "to_timestamp($6::bigint), $7::integer, resource FROM custom_gpt_sessions "
             "WHERE id = $1::uuid AND application_id = $8::uuid",
             param_list(id, request.new_token_hash, result.scope,
                        std::to_string(request.idle_timeout.count()), request.access_token_id,

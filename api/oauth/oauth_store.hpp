@@ -55,6 +55,7 @@ struct new_refresh_family {
   std::string access_token_id;          // jti of the access token issued with it
   std::chrono::sys_seconds access_token_expires_at{};
   long long token_version = 0;
+  std::string resource;  // the access tokens' audience (RFC 8707); empty for the Actions API
 };
 boost::asio::awaitable<void> insert_refresh_family(postgres::pool& database,
                                                    std::string application_id,
@@ -74,7 +75,8 @@ enum class rotation_status {
   expired,   // absolute or idle expiry passed
   outdated,  // issued before the application's current token version
   end_user_disabled,
-  scope_widened,  // the request asked for scopes the family was not granted
+  scope_widened,   // the request asked for scopes the family was not granted
+  other_resource,  // the request named a resource the family was not granted for
 };
 
 struct rotation_request {
@@ -82,6 +84,9 @@ struct rotation_request {
   std::string new_token_hash;
   // Requested narrower scopes (canonical, space-separated); nullopt keeps the family's scope.
   std::optional<std::vector<std::string>> scopes;
+  // The resource the request named (token audience, empty for the Actions API); nullopt when it
+  // named none, which keeps the family's.
+  std::optional<std::string> resource;
   long long current_token_version = 0;
   std::chrono::seconds idle_timeout{};
   std::string access_token_id;
@@ -93,6 +98,7 @@ struct rotation_result {
   std::string family_id;
   std::optional<std::string> end_user_id;
   std::string scope;                          // of the new token when rotated
+  std::string resource;                       // the family's (new_refresh_family::resource)
   std::vector<revoked_access_token> revoked;  // when reuse revoked the family
 };
 

@@ -16,9 +16,11 @@ token_issuer::token_issuer(std::shared_ptr<const auth::key_set> keys,
 
 token_issuer::issued_token token_issuer::issue(std::string subject, std::string client_id,
                                                auth::scope_set scopes, std::int64_t token_version,
-                                               std::chrono::sys_seconds now) const {
+                                               std::chrono::sys_seconds now,
+                                               std::string audience) const {
   auto claims = auth::new_access_token_claims(std::move(subject), std::move(client_id),
                                               std::move(scopes), token_version, now, lifetime_);
+  claims.audience = std::move(audience);
   auto token = auth::encode_access_token(*keys_, settings_, claims);
   return {std::move(token), std::move(claims)};
 }

@@ -28,9 +28,11 @@ class token_issuer {
     auth::access_token_claims claims;
   };
 
-  // A new access token signed by the active key, valid from `now` for the configured lifetime.
+  // A new access token signed by the active key, valid from `now` for the configured lifetime,
+  // for `audience` (auth::audience_for_resource; empty: the Actions API).
   issued_token issue(std::string subject, std::string client_id, auth::scope_set scopes,
-                     std::int64_t token_version, std::chrono::sys_seconds now) const;
+                     std::int64_t token_version, std::chrono::sys_seconds now,
+                     std::string audience = {}) const;
 
   // Signs claims prepared by the caller (auth::new_access_token_claims), for grants that must
   // record the token's jti before they know its subject and scopes.

@@ -40,8 +40,13 @@ struct operation_doc {
   std::vector<parameter_doc> parameters;
   std::optional<std::string> request_schema;  // a name under components/schemas
   std::vector<response_doc> responses;
-  // x-openai-isConsequential: whether ChatGPT must ask the user before each call.
+  // x-openai-isConsequential: whether ChatGPT must ask the user before each call. MCP tools
+  // carry the same fact as destructiveHint.
   bool consequential = false;
+  // Changes nothing (MCP readOnlyHint); a search is one although it is a POST.
+  bool read_only = false;
+  // Calling it twice with the same input has the effect of calling it once (idempotentHint).
+  bool idempotent = false;
 };
 
 struct document_settings {

@@ -117,6 +117,7 @@ asio::awaitable<outcome> authenticator::authenticate_token(std::string_view toke
                          .scopes = intersection(claims.scopes, application->scopes),
                          .credential = credential_kind::access_token,
                          .credential_id = claims.token_id,
+                         .audience = claims.audience,
                          .rate_limit_per_minute = application->rate_limit_per_minute};
   if (claims.subject != claims.client_id) {
     // Refused at once when an operator disables (or deletes) the end user, although the token

@@ -36,7 +36,12 @@ struct caller_identity {
   auth::scope_set scopes;
   credential_kind credential = credential_kind::access_token;
   std::string credential_id;  // the token's jti or the API key's id, for audit and logs
+  // The resource (RFC 8707) the access token was issued for; empty for the Actions API, whose
+  // audience is the token issuer's pinned one, and for API keys.
+  std::string audience;
   std::int64_t rate_limit_per_minute = 0;
+  // The front door the request came through (protected_route's door), for the audit trail.
+  std::string door;
 };
 
 // Why a request was not authenticated.

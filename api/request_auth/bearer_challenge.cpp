@@ -62,7 +62,8 @@ bearer_header parse_bearer_header(std::optional<std::string_view> header) {
 }
 
 std::string bearer_challenge(std::string_view realm, std::optional<std::string_view> error,
-                             std::string_view description, std::string_view scope) {
+                             std::string_view description, std::string_view scope,
+                             std::string_view resource_metadata) {
   std::string challenge = "Bearer realm=\"" + quoted_safe(realm) + "\"";
   if (error) {
     challenge += ", error=\"" + quoted_safe(*error) + "\"";
@@ -72,6 +73,9 @@ std::string bearer_challenge(std::string_view realm, std::optional<std::string_v
   }
   if (!scope.empty()) {
     challenge += ", scope=\"" + quoted_safe(scope) + "\"";
+  }
+  if (!resource_metadata.empty()) {
+    challenge += ", resource_metadata=\"" + quoted_safe(resource_metadata) + "\"";
   }
   return challenge;
 }

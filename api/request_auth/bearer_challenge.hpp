@@ -25,8 +25,10 @@ bearer_header parse_bearer_header(std::optional<std::string_view> header);
 
 // `Bearer realm="<realm>"` and, when `error` is set, `error="<error>"`,
 // `error_description="<description>"` (characters outside RFC 6749's description alphabet and
-// quotes are replaced by '?') and `scope="<scope>"` when set (RFC 6750 §3).
+// quotes are replaced by '?') and `scope="<scope>"` when set (RFC 6750 §3), then
+// `resource_metadata="<url>"` when set (RFC 9728 §5.1).
 std::string bearer_challenge(std::string_view realm, std::optional<std::string_view> error = {},
-                             std::string_view description = {}, std::string_view scope = {});
+                             std::string_view description = {}, std::string_view scope = {},
+                             std::string_view resource_metadata = {});
 
 }  // namespace gpt_adapter::api::request_auth

@@ -34,6 +34,7 @@ request_auth_settings read_request_auth_settings(const config::env_reader& env) 
   settings.fail_mode = env.one_of_or("RATE_LIMIT_FAIL_MODE", "open", {"open", "closed"}) == "open"
                            ? rate_limit_fail_mode::open
                            : rate_limit_fail_mode::closed;
+  settings.doors_share_tokens = env.boolean_or("MCP_SHARE_TOKENS_WITH_ACTIONS", false);
   return settings;
 }
 

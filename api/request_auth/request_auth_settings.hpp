@@ -32,6 +32,9 @@ struct request_auth_settings {
   // is not verified again; 0 verifies every request's token.
   std::size_t access_token_cache_entries = 100000;              // ACCESS_TOKEN_CACHE_ENTRIES
   rate_limit_fail_mode fail_mode = rate_limit_fail_mode::open;  // RATE_LIMIT_FAIL_MODE
+  // Whether an access token issued for one front door (the Actions API or the MCP endpoint) is
+  // accepted at the other, and API keys at /mcp. Off: each resource takes only its own tokens.
+  bool doors_share_tokens = false;  // MCP_SHARE_TOKENS_WITH_ACTIONS
 };
 
 // Throws config::config_error naming the variable.

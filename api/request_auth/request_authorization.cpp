@@ -102,7 +102,8 @@ void request_authorization::add(http::router& routes, protected_route route) {
     }
     scope = std::string(*canonical);
   }
-  requirements_.push_back({route.method, route.pattern, scope});
+  requirements_.push_back({route.method, route.pattern, scope, route.door});
+  handlers_.emplace(std::pair{route.method, route.pattern}, route.handle);
   const std::weak_ptr<request_authorization> self = weak_from_this();
   routes.add(route.method, route.pattern,
              [self, requirement = requirements_.back(), handle = std::move(route.handle)](
@@ -114,6 +115,30 @@ void request_authorization::add(http::router& routes, protected_route route) {
                }
                co_return co_await alive->guard(requirement, handle, context);
              });
+}
+
+const protected_handler* request_authorization::handler(http::verb method,
+                                                        std::string_view pattern) const {
+  const auto found = handlers_.find(std::pair{method, std::string(pattern)});
+  return found == handlers_.end() ? nullptr : &found->second;
+}
+
+void request_authorization::require_scope(
+    const caller_identity& caller, std::string_view scope, const front_door& door,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  if (caller.scopes.contains(scope)) {
+    return;
+  }
+  authenticator_.count_failure("insufficient_scope");
+  const auto description = "This operation needs the scope " + std::string(scope) + ".";
+  auto challenged = headers;
+  challenged.emplace_back("WWW-Authenticate",
+                          bearer_challenge(settings_.realm, "insufficient_scope", description,
+                                           scope, door.resource_metadata));
+  refuse({.status = bhttp::status::forbidden,
+          .detail = description,
+          .extensions = {{"required_scope", scope}},
+          .headers = std::move(challenged)});
 }
 
 asio::awaitable<http::response> request_authorization::guard(const route_requirement& requirement,
@@ -131,17 +156,34 @@ asio::awaitable<http::response> request_authorization::guard(const route_require
             .detail = "Credentials cannot be checked right now; retry shortly.",
             .headers = {{"Retry-After", "1"}}});
   }
+  const auto& door = requirement.door;
   if (!authenticated->ok()) {
     const auto& failure = authenticated->error();
-    refuse(
-        {.status = bhttp::status::unauthorized,
-         .detail = failure.description,
-         .headers = {{"WWW-Authenticate",
-                      failure.credential_offered
-                          ? bearer_challenge(settings_.realm, "invalid_token", failure.description)
-                          : bearer_challenge(settings_.realm)}}});
+    refuse({.status = bhttp::status::unauthorized,
+            .detail = failure.description,
+            .headers = {
+                {"WWW-Authenticate",
+                 failure.credential_offered
+                     ? bearer_challenge(settings_.realm, "invalid_token", failure.description, {},
+                                        door.resource_metadata)
+                     : bearer_challenge(settings_.realm, {}, {}, {}, door.resource_metadata)}}});
   }
-  const auto& caller = authenticated->value();
+  auto caller = std::move(*authenticated).value();
+  caller.door = door.name;
+  // A credential is good at the door it was issued for (RFC 8707 audiences; MCP servers must not
+  // accept tokens issued for another resource) unless the operator lets both doors share them.
+  if (caller.audience != door.audience && !settings_.doors_share_tokens) {
+    authenticator_.count_failure("wrong_resource");
+    const std::string description =
+        caller.credential == credential_kind::api_key
+            ? "API keys are not accepted here; sign in with OAuth for this resource."
+            : "The access token was issued for another resource.";
+    refuse({.status = bhttp::status::unauthorized,
+            .detail = description,
+            .headers = {
+                {"WWW-Authenticate", bearer_challenge(settings_.realm, "invalid_token", description,
+                                                      {}, door.resource_metadata)}}});
+  }
 
   // API keys are revoked in their cache; access tokens on the deny-list, which the rate-limit
   // script consults.
@@ -157,8 +199,9 @@ asio::awaitable<http::response> request_authorization::guard(const route_require
     const std::string description = "The access token was revoked.";
     refuse({.status = bhttp::status::unauthorized,
             .detail = description,
-            .headers = {{"WWW-Authenticate",
-                         bearer_challenge(settings_.realm, "invalid_token", description)}}});
+            .headers = {
+                {"WWW-Authenticate", bearer_challenge(settings_.realm, "invalid_token", description,
+                                                      {}, door.resource_metadata)}}});
   }
   if (!decision) {
     refuse({.status = bhttp::status::service_unavailable,
@@ -175,16 +218,8 @@ asio::awaitable<http::response> request_authorization::guard(const route_require
             .headers = std::move(headers)});
   }
 
-  if (requirement.required_scope && !caller.scopes.contains(*requirement.required_scope)) {
-    authenticator_.count_failure("insufficient_scope");
-    const auto description = "This operation needs the scope " + *requirement.required_scope + ".";
-    headers.emplace_back("WWW-Authenticate",
-                         bearer_challenge(settings_.realm, "insufficient_scope", description,
-                                          *requirement.required_scope));
-    refuse({.status = bhttp::status::forbidden,
-            .detail = description,
-            .extensions = {{"required_scope", *requirement.required_scope}},
-            .headers = std::move(headers)});
+  if (requirement.required_scope) {
+    require_scope(caller, *requirement.required_scope, door, headers);
   }
 
   std::optional<http::problem> refused;

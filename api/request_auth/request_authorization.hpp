@@ -1,6 +1,9 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -52,6 +55,14 @@ class request_authorization : public std::enable_shared_from_this<request_author
   void add(http::router& routes, protected_route route);
   // Every route added so far, with its requirement.
   const std::vector<route_requirement>& requirements() const { return requirements_; }
+  // The handler of the route added for `method` and `pattern` (what runs after the guard), for a
+  // front door that authenticates once and then runs operations in-process; null when none.
+  const protected_handler* handler(http::verb method, std::string_view pattern) const;
+  // Throws the 403 insufficient_scope problem (with `headers` besides its challenge) unless the
+  // caller was granted `scope` (canonical spelling): what the guard does for a route's scope, for
+  // a door that checks each operation's scope itself.
+  void require_scope(const caller_identity& caller, std::string_view scope, const front_door& door,
+                     const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   application_cache& applications() { return applications_; }
   end_user_cache& end_users() { return end_users_; }
@@ -74,6 +85,7 @@ class request_authorization : public std::enable_shared_from_this<request_author
   redis::connection_options redis_options_;
   std::shared_ptr<redis::subscriber> subscriber_;  // from start()
   std::vector<route_requirement> requirements_;
+  std::map<std::pair<http::verb, std::string>, protected_handler, std::less<>> handlers_;
 };
 
 }  // namespace gpt_adapter::api::request_auth

@@ -97,8 +97,18 @@ value_or_error<access_token_claims, token_failure> check_claims(
     return failure(token_error::wrong_issuer, "the token was issued by someone else");
   }
   const auto* audience = claims.if_contains("aud");
-  if (audience == nullptr || !audience_matches(*audience, settings.audience)) {
+  if (audience == nullptr) {
     return failure(token_error::wrong_audience, "the token is meant for someone else");
+  }
+  std::string resource;
+  if (!audience_matches(*audience, settings.audience)) {
+    const auto found = std::find_if(
+        settings.resource_audiences.begin(), settings.resource_audiences.end(),
+        [&](const std::string& candidate) { return audience_matches(*audience, candidate); });
+    if (found == settings.resource_audiences.end()) {
+      return failure(token_error::wrong_audience, "the token is meant for someone else");
+    }
+    resource = *found;
   }
 
   const auto expires_at = integer_claim(claims.if_contains("exp"));
@@ -143,6 +153,7 @@ value_or_error<access_token_claims, token_failure> check_claims(
   verified.client_id = *client_id;
   verified.scopes = std::move(scopes).value();
   verified.token_id = *token_id;
+  verified.audience = std::move(resource);
   verified.token_version = *token_version;
   verified.issued_at = std::chrono::sys_seconds(std::chrono::seconds(*issued_at));
   verified.expires_at = std::chrono::sys_seconds(std::chrono::seconds(*expires_at));
@@ -175,12 +186,25 @@ access_token_claims new_access_token_claims(std::string subject, std::string cli
   return claims;
 }
 
+std::optional<std::string> audience_for_resource(const access_token_settings& settings,
+                                                 std::string_view resource) {
+  if (resource.empty() || resource == settings.audience) {
+    return std::string();
+  }
+  const auto found =
+      std::find(settings.resource_audiences.begin(), settings.resource_audiences.end(), resource);
+  if (found == settings.resource_audiences.end()) {
+    return std::nullopt;
+  }
+  return *found;
+}
+
 std::string encode_access_token(const key_set& keys, const access_token_settings& settings,
                                 const access_token_claims& claims) {
   boost::json::object payload{
       {"iss", settings.issuer},
       {"sub", claims.subject},
-      {"aud", settings.audience},
+      {"aud", claims.audience.empty() ? settings.audience : claims.audience},
       {"client_id", claims.client_id},
       {"scope", format_scopes(claims.scopes)},
       {"iat", seconds_since_epoch(claims.issued_at)},

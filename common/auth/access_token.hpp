@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/auth/jws.hpp"
 #include "common/auth/scopes.hpp"
@@ -20,6 +21,9 @@ namespace gpt_adapter::auth {
 struct access_token_settings {
   std::string issuer;    // `iss`, pinned
   std::string audience;  // `aud`, pinned
+  // The other resources (RFC 8707) this issuer signs tokens for, e.g. the MCP endpoint: a token
+  // whose aud is one of them verifies as well, and its claims say which.
+  std::vector<std::string> resource_audiences;
   // Tolerated clock difference between replicas for exp, nbf and iat.
   std::chrono::seconds leeway{30};
   // Longer tokens are refused before anything is decoded.
@@ -34,6 +38,9 @@ struct access_token_claims {
   std::string client_id;  // `client_id`
   scope_set scopes;       // `scope`, space-separated
   std::string token_id;   // `jti`
+  // `aud` when it is one of the settings' resource_audiences (the resource indicator the token
+  // was issued for); empty for the pinned audience.
+  std::string audience;
   // `ver`: the application's token version when the token was issued; raising the version
   // (secret reset, disabling) invalidates every older token.
   std::int64_t token_version = 0;
@@ -50,16 +57,24 @@ access_token_claims new_access_token_claims(std::string subject, std::string cli
                                             std::chrono::sys_seconds now,
                                             std::chrono::seconds lifetime);
 
-// The compact JWT for `claims`, signed by the set's active key, with iss and aud from `settings`.
+// The audience of tokens for the resource indicator `resource` (RFC 8707): empty (the pinned
+// audience) for none or the pinned audience itself, the resource when it is one of the resource
+// audiences; std::nullopt for any other (invalid_target). Compared exactly: the resources are
+// canonical URIs we publish.
+std::optional<std::string> audience_for_resource(const access_token_settings& settings,
+                                                 std::string_view resource);
+
+// The compact JWT for `claims`, signed by the set's active key, with iss from `settings` and aud
+// the claims' audience, or the settings' pinned one when that is empty.
 std::string encode_access_token(const key_set& keys, const access_token_settings& settings,
                                 const access_token_claims& claims);
 
 // Verifies `token` as an access token at time `now`: the JWS checks of verify_jws, a header
 // typ "at+jwt" (or "application/at+jwt", or the "JWT" of tokens issued before RFC 9068 was
 // followed, still alive at an upgrade), then token_use "access", iss equal to the pinned issuer,
-// aud equal to (or, as an array, containing) the pinned audience, exp present and after now (minus
-// leeway), nbf and iat not after now (plus leeway), and sub, client_id, scope, jti and ver present
-// with their JSON types. Never throws.
+// aud equal to (or, as an array, containing) the pinned audience or a resource audience, exp
+// present and after now (minus leeway), nbf and iat not after now (plus leeway), and sub,
+// client_id, scope, jti and ver present with their JSON types. Never throws.
 value_or_error<access_token_claims, token_failure> verify_access_token(
     const key_set& keys, const access_token_settings& settings, std::string_view token,
     std::chrono::sys_seconds now);

@@ -13,6 +13,7 @@ enum class oauth_error_code {
   unauthorized_client,
   unsupported_grant_type,
   invalid_scope,
+  invalid_target,  // RFC 8707 §2: a resource this server issues no tokens for
 };
 
 // The code as it appears in the `error` member of the response.
@@ -30,6 +31,8 @@ constexpr std::string_view oauth_error_name(oauth_error_code code) {
       return "unsupported_grant_type";
     case oauth_error_code::invalid_scope:
       return "invalid_scope";
+    case oauth_error_code::invalid_target:
+      return "invalid_target";
   }
   return "invalid_request";
 }

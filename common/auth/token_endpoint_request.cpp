@@ -17,9 +17,10 @@ namespace {
 
 using parameters = form_parameters;
 
-constexpr std::array<std::string_view, 10> known_parameters{
-    "grant_type",    "client_id",     "client_secret", "code",  "redirect_uri",
-    "code_verifier", "refresh_token", "scope",         "token", "token_type_hint"};
+constexpr std::array<std::string_view, 11> known_parameters{
+    "grant_type",   "client_id",       "client_secret", "code",
+    "redirect_uri", "code_verifier",   "refresh_token", "scope",
+    "token",        "token_type_hint", "resource"};
 
 bool is_known(std::string_view name) {
   return std::find(known_parameters.begin(), known_parameters.end(), name) !=
@@ -264,6 +265,7 @@ value_or_error<token_request, oauth_error> parse_token_request(
   if (const auto scope = found.find("scope"); scope != found.end()) {
     request.scope = scope->second;
   }
+  request.resource = value_of(found, "resource");
   if (request.grant == grant_type::authorization_code && request.code.empty()) {
     return invalid_request("the parameter code is required for authorization_code");
   }

@@ -33,6 +33,8 @@ struct token_request {
   // Absent, or present and possibly empty: ChatGPT sends `scope=` for an empty scope field, which
   // the grant handler takes as the application's defaults.
   std::optional<std::string> scope;
+  // The resource indicator (RFC 8707); empty when none was sent.
+  std::string resource;
 };
 
 // Parses a token request from its Content-Type, body and Authorization header (if any).

@@ -681,3 +681,38 @@ TEST_CASE("auth access_token: tokens signed by cpp-jwt verify here", "[access_to
     CHECK(verified->expires_at == now + 60s);
   }
 }
+
+TEST_CASE("auth access_token: a token for a resource audience verifies and says which",
+          "[access_token][resource]") {
+  auto with_mcp = settings;
+  with_mcp.resource_audiences = {"https://api.example.com/mcp"};
+  const auto keys = only(hs_key());
+  auto claims = sample_claims();
+  claims.audience = "https://api.example.com/mcp";
+  const auto token = encode_access_token(keys, with_mcp, claims);
+  const auto verified = verify_access_token(keys, with_mcp, token, now);
+  REQUIRE(verified.ok());
+  CHECK(verified->audience == "https://api.example.com/mcp");
+  // A verifier that does not know the resource refuses the token.
+  const auto pinned_only = verify_access_token(keys, settings, token, now);
+  REQUIRE_FALSE(pinned_only.ok());
+  CHECK(pinned_only.error().error == token_error::wrong_audience);
+  // Tokens for the pinned audience verify with an empty audience.
+  const auto plain = verify_access_token(keys, with_mcp,
+                                         encode_access_token(keys, with_mcp, sample_claims()), now);
+  REQUIRE(plain.ok());
+  CHECK(plain->audience.empty());
+}
+
+TEST_CASE("auth access_token: resource indicators map to audiences or are refused",
+          "[access_token][resource]") {
+  auto with_mcp = settings;
+  with_mcp.resource_audiences = {"https://api.example.com/mcp"};
+  CHECK(audience_for_resource(with_mcp, "") == std::string());
+  CHECK(audience_for_resource(with_mcp, "https://api.example.com") == std::string());
+  CHECK(audience_for_resource(with_mcp, "https://api.example.com/mcp") ==
+        "https://api.example.com/mcp");
+  CHECK_FALSE(audience_for_resource(with_mcp, "https://api.example.com/mcp/"));
+  CHECK_FALSE(audience_for_resource(with_mcp, "https://evil.example/mcp"));
+  CHECK_FALSE(audience_for_resource(settings, "https://api.example.com/mcp"));
+}

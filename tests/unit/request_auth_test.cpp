@@ -111,6 +111,11 @@ TEST_CASE("request_auth bearer: challenges carry the error only when a credentia
   CHECK(bearer_challenge("r", "insufficient_scope", "needs \"x\"", "memories:write") ==
         "Bearer realm=\"r\", error=\"insufficient_scope\", error_description=\"needs ?x?\", "
         "scope=\"memories:write\"");
+  // MCP clients find the authorization server through the resource metadata (RFC 9728 §5.1).
+  CHECK(bearer_challenge("r", {}, {}, {},
+                         "https://a.example/.well-known/oauth-protected-resource/mcp") ==
+        "Bearer realm=\"r\", resource_metadata=\"https://a.example/.well-known/"
+        "oauth-protected-resource/mcp\"");
 }
 
 TEST_CASE("request_auth api keys: recognisable prefix, shape check and display prefix",
