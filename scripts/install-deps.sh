@@ -14,23 +14,26 @@ packages=(
   # promtool: the alert rules, their tests and the metric scrapes are checked with it.
   prometheus
 )
-# Node.js and npm run the oauth4webapi client test (tests/oauth4webapi). A Node.js that is
-# already installed (from NodeSource, say, which bundles npm) is kept.
+# Node.js and npm run the client tests built on oauth4webapi (tests/oauth4webapi) and the MCP
+# TypeScript SDK (tests/mcp-sdk). A Node.js that is already installed (from NodeSource, say,
+# which bundles npm) is kept.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
-# The test's npm dependencies, exactly as locked.
+# The tests' npm dependencies, exactly as locked.
 install_node_modules() {
-  local dir
-  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/oauth4webapi"
-  if [ -f "$dir/node_modules/.package-lock.json" ] &&
-    cmp -s <(jq -S '.packages | del(."")' "$dir/package-lock.json") \
-      <(jq -S '.packages' "$dir/node_modules/.package-lock.json"); then
-    echo "install-deps: $dir/node_modules is up to date"
-    return
-  fi
-  echo "install-deps: npm ci in $dir"
-  (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts)
+  local root dir
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  for dir in "$root/tests/oauth4webapi" "$root/tests/mcp-sdk"; do
+    if [ -f "$dir/node_modules/.package-lock.json" ] &&
+      cmp -s <(jq -S '.packages | del(."")' "$dir/package-lock.json") \
+        <(jq -S '.packages' "$dir/node_modules/.package-lock.json"); then
+      echo "install-deps: $dir/node_modules is up to date"
+      continue
+    fi
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts)
+  done
 }
 
 missing=()

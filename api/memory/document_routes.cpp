@@ -165,6 +165,10 @@ std::vector<std::string> documentation_drift(
     }
   }
   for (const auto& route : registered) {
+    // Other front doors (MCP) describe themselves in their own protocol.
+    if (route.door.name != request_auth::front_door{}.name) {
+      continue;
+    }
     const auto documented =
         std::find_if(operations.begin(), operations.end(), [&](const auto& operation) {
           return operation.method == route.method && operation.path == route.pattern;

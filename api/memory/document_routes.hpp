@@ -13,9 +13,9 @@
 // same document for people), both public.
 namespace gpt_adapter::api::memory {
 
-// Where the documented operations and the registered protected routes disagree (a route without
-// an operation, an operation without a route, or a different scope): one line each, empty when
-// they agree.
+// Where the documented operations and the registered protected routes of the Actions door
+// disagree (a route without an operation, an operation without a route, or a different scope):
+// one line each, empty when they agree.
 std::vector<std::string> documentation_drift(
     const std::vector<openapi::operation_doc>& operations,
     const std::vector<request_auth::route_requirement>& registered);

@@ -26,4 +26,13 @@ std::string memory_stack::token(const std::string& subject, auth::scope_set scop
                            std::move(scopes), application.token_version);
 }
 
+std::string memory_stack::mcp_token(const std::string& subject, auth::scope_set scopes) const {
+  const auth::access_token_settings settings{memory_stack_issuer, memory_stack_issuer};
+  auto claims = auth::new_access_token_claims(subject, application.client_id, std::move(scopes),
+                                              application.token_version, now_in_seconds(),
+                                              std::chrono::hours(1));
+  claims.audience = memory_stack_mcp_resource;
+  return auth::encode_access_token(test_hmac_keys(), settings, claims);
+}
+
 }  // namespace gpt_adapter::testing

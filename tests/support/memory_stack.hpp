@@ -11,6 +11,7 @@ namespace gpt_adapter::testing {
 
 inline constexpr auto memory_stack_issuer = "https://adapter.test";
 inline constexpr auto memory_stack_public_base_url = "https://gpt.example.com";
+inline constexpr auto memory_stack_mcp_resource = "https://gpt.example.com/mcp";
 
 // The whole stack a Custom GPT talks to (PostgreSQL, Redis, the dev Memory Bank in `dialect`,
 // the worker and the API) with one application made by gpt-adapter-admin, two of its end users,
@@ -28,6 +29,9 @@ struct memory_stack : api_stack {
   // the client_id itself for client credentials.
   std::string token(const std::string& subject,
                     auth::scope_set scopes = {"memories:read", "memories:write"}) const;
+  // The same for the MCP endpoint: its audience is the MCP resource (RFC 8707).
+  std::string mcp_token(const std::string& subject,
+                        auth::scope_set scopes = {"memories:read", "memories:write"}) const;
 };
 
 }  // namespace gpt_adapter::testing

@@ -33,7 +33,10 @@ std::map<std::string, std::string> service_environment(const postgres_server& da
 service_process::service_process(const std::string& binary,
                                  std::map<std::string, std::string> environment,
                                  const std::string& port_variable)
-    : dir_("gpt-adapter-service"), port_(free_port()) {
+    : dir_("gpt-adapter-service"),
+      port_(environment.contains(port_variable)
+                ? static_cast<unsigned short>(std::stoi(environment.at(port_variable)))
+                : free_port()) {
   environment[port_variable] = std::to_string(port_);
   process_ =
       std::make_unique<child_process>(process_options{.argv = {built_binary(binary).string()},

@@ -25,6 +25,8 @@ std::map<std::string, std::string> service_environment(const postgres_server& da
 // its output captured. `port_variable` is the variable that sets its HTTP port.
 class service_process {
  public:
+  // Listens on `port_variable`'s port when `environment` sets it (a test that must know the
+  // address in advance, e.g. for PUBLIC_BASE_URL), on a free one otherwise.
   service_process(const std::string& binary, std::map<std::string, std::string> environment,
                   const std::string& port_variable);
 
