@@ -210,6 +210,9 @@ oauth_settings read_oauth_settings(const config::env_reader& env, unsigned short
       static_cast<int>(env.integer_or("OAUTH_ADDRESS_ATTEMPTS_PER_MINUTE", 120, 1, 100000));
   oauth.secret_check_threads =
       static_cast<std::size_t>(env.integer_or("SECRET_CHECK_THREADS", 2, 1, 64));
+  oauth.dynamic_registration = env.boolean_or("OAUTH_DYNAMIC_CLIENT_REGISTRATION", false);
+  oauth.registered_client_rate_limit =
+      static_cast<int>(env.integer_or("OAUTH_REGISTERED_CLIENT_RATE_LIMIT", 100, 1, 1000000));
   return oauth;
 }
 

@@ -43,6 +43,11 @@ struct oauth_settings {
   // Threads that run the slow PBKDF2 checks of client secrets and passwords, away from the I/O
   // threads.
   std::size_t secret_check_threads = 2;  // SECRET_CHECK_THREADS
+  // Whether clients may register themselves at /oauth/register (RFC 7591): MCP hosts that know
+  // no operator. Off by default.
+  bool dynamic_registration = false;  // OAUTH_DYNAMIC_CLIENT_REGISTRATION
+  // The rate limit of each client that registered itself, in requests per minute.
+  int registered_client_rate_limit = 100;  // OAUTH_REGISTERED_CLIENT_RATE_LIMIT
 };
 
 struct api_settings {

@@ -8,11 +8,13 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "api/oauth/access_token_denylist.hpp"
 #include "api/oauth/authorization_codes.hpp"
 #include "api/oauth/authorize_page.hpp"
+#include "api/oauth/client_registration.hpp"
 #include "api/oauth/oauth_store.hpp"
 #include "api/oauth/secret_checker.hpp"
 #include "api/oauth/sign_in_guard.hpp"
@@ -38,6 +40,9 @@ using std::chrono::seconds;
 constexpr std::size_t refresh_token_bytes = 32;
 constexpr std::string_view realm = "gpt-adapter";
 constexpr std::string_view authorize_path = "/oauth/authorize";
+constexpr std::string_view registration_path = "/oauth/register";
+// The client_id of a client that registered itself says so, as gpta_ marks an operator's.
+constexpr std::string_view registered_client_id_prefix = "gptr_";
 // The browser cookie that binds a sign-in form's CSRF token to the browser it was sent to.
 constexpr std::string_view form_cookie = "gpt_adapter_authorize";
 constexpr seconds sign_in_form_lifetime{600};
@@ -256,6 +261,7 @@ class authorization_server {
   asio::awaitable<http::response> authorize_sign_in(http::request_context& context);
   asio::awaitable<http::response> revoke(http::request_context& context);
   asio::awaitable<http::response> introspect(http::request_context& context);
+  asio::awaitable<http::response> register_client(http::request_context& context);
   http::response jwks(http::request_context& context) const;
   http::response metadata(http::request_context& context) const;
 
@@ -404,6 +410,16 @@ asio::awaitable<auth::value_or_error<client_record, oauth_error>>
 authorization_server::authenticate_client(std::string client_id, std::string client_secret,
                                           auth::client_auth_method method) {
   auto client = co_await find_client(*context_.database, client_id);
+  // A public client has no secret: it proves nothing here, and PKCE binds its code to it.
+  if (client && client->public_client) {
+    if (method != auth::client_auth_method::none) {
+      co_return invalid_client("a public client authenticates with none (it has no secret)");
+    }
+    if (!client->active) {
+      co_return invalid_client("the client is disabled");
+    }
+    co_return std::move(*client);
+  }
   if (method == auth::client_auth_method::none) {
     co_return invalid_client(
         "client authentication is required (client_secret_basic or "
@@ -465,6 +481,10 @@ asio::awaitable<void> authorization_server::deny_all(
 asio::awaitable<auth::value_or_error<json::object, oauth_error>>
 authorization_server::client_credentials_grant(const auth::token_request& request,
                                                const client_record& client) {
+  if (client.public_client) {
+    co_return oauth_error{oauth_error_code::unauthorized_client,
+                          "a public client cannot use client_credentials"};
+  }
   auto scopes = requested_scopes(request.scope, client.scopes);
   if (!scopes) {
     co_return scopes.error();
@@ -747,10 +767,13 @@ asio::awaitable<validated_request> authorization_server::validate(
   if (!audience) {
     co_return back("invalid_target", "this server issues no tokens for that resource");
   }
-  // MCP clients must use PKCE with S256 (MCP authorization); every one of them is held to it.
-  if (!audience->empty() && challenge.empty()) {
+  // MCP clients must use PKCE with S256 (MCP authorization), and a public client has nothing
+  // else to bind its code to it.
+  if ((!audience->empty() || client->public_client) && challenge.empty()) {
     co_return back("invalid_request",
-                   "PKCE (code_challenge with S256) is required for " + *audience);
+                   client->public_client
+                       ? "PKCE (code_challenge with S256) is required"
+                       : "PKCE (code_challenge with S256) is required for " + *audience);
   }
   co_return authorization_request{.client = std::move(*client),
                                   .redirect_uri = redirect_uri,
@@ -1023,6 +1046,83 @@ http::response authorization_server::jwks(http::request_context& context) const 
   return answer;
 }
 
+// RFC 7591: a client registers itself with its metadata and gets a client_id (and a secret,
+// unless it is public). Counted per source address like sign-ins; audited like every OAuth call.
+asio::awaitable<http::response> authorization_server::register_client(
+    http::request_context& context) {
+  const auto address = context.remote_address.to_string();
+  outcome event{.operation = "register", .status = 400};
+  std::vector<std::pair<std::string, int>> subjects{
+      {"register-address:" + address, context_.settings.address_attempts_per_minute}};
+  if (const auto wait = co_await over_limit(std::move(subjects))) {
+    event.result = "rate_limited";
+    event.status = 429;
+    co_await record(context, std::move(event));
+    throw http::problem_error(too_many_attempts(*wait));
+  }
+  boost::system::error_code parse_error;
+  const auto document = json::parse(context.message.body(), parse_error);
+  std::optional<auth::value_or_error<client_metadata, registration_error>> metadata;
+  if (parse_error || !document.is_object() ||
+      header_value(context, bhttp::field::content_type).substr(0, 16) != "application/json") {
+    metadata.emplace(registration_error{
+        "invalid_client_metadata", "send the client metadata as a JSON object (application/json)"});
+  } else {
+    auth::scope_set grantable{std::string(auth::memories_read_scope),
+                              std::string(auth::memories_write_scope)};
+    metadata.emplace(parse_client_metadata(document.as_object(), "MCP client",
+                                           "client_secret_basic", grantable));
+  }
+  if (!metadata->ok()) {
+    event.result = metadata->error().error;
+    co_await record(context, event);
+    co_return json_response(
+        context, bhttp::status::bad_request,
+        {{"error", metadata->error().error}, {"error_description", metadata->error().description}});
+  }
+  const auto& accepted = metadata->value();
+  const bool is_public = accepted.token_endpoint_auth_method == "none";
+  const auto client_id = std::string(registered_client_id_prefix) + auth::random_token(16);
+  const auto secret = is_public ? std::string() : auth::random_token(32);
+  std::string secret_hash;
+  if (!is_public) {
+    // A statement of its own: GCC 12 destroys a co_await's result twice inside ?: .
+    secret_hash = co_await checker_.hash(secret);
+  }
+  new_registered_client client{
+      .name = accepted.client_name,
+      .client_id = client_id,
+      .client_secret_hash = std::move(secret_hash),
+      .scopes = std::vector<std::string>(accepted.scopes.begin(), accepted.scopes.end()),
+      .redirect_uris = accepted.redirect_uris,
+      .rate_limit_per_minute = context_.settings.registered_client_rate_limit,
+      .registration = "dynamic"};
+  event.application_id = co_await insert_registered_client(*context_.database, std::move(client));
+  event.client_id = client_id;
+  event.result = "success";
+  event.status = 201;
+  logging::info("a client registered itself",
+                {{"client_id", client_id}, {"client_name", accepted.client_name}});
+  co_await record(context, std::move(event));
+  json::array redirect_uris;
+  for (const auto& uri : accepted.redirect_uris) {
+    redirect_uris.emplace_back(uri);
+  }
+  json::object body{{"client_id", client_id},
+                    {"client_id_issued_at", now_seconds().time_since_epoch().count()},
+                    {"client_name", accepted.client_name},
+                    {"redirect_uris", std::move(redirect_uris)},
+                    {"token_endpoint_auth_method", accepted.token_endpoint_auth_method},
+                    {"grant_types", json::array{"authorization_code", "refresh_token"}},
+                    {"response_types", json::array{"code"}},
+                    {"scope", auth::format_scopes(accepted.scopes)}};
+  if (!is_public) {
+    body["client_secret"] = secret;
+    body["client_secret_expires_at"] = 0;
+  }
+  co_return json_response(context, bhttp::status::created, body);
+}
+
 http::response authorization_server::metadata(http::request_context& context) const {
   const auto& base = context_.settings.public_base_url;
   json::array scopes;
@@ -1030,6 +1130,11 @@ http::response authorization_server::metadata(http::request_context& context) co
     scopes.emplace_back(scope);
   }
   const json::array auth_methods{"client_secret_basic", "client_secret_post"};
+  // Public clients exist only where clients may register themselves.
+  json::array token_auth_methods = auth_methods;
+  if (context_.settings.dynamic_registration) {
+    token_auth_methods.emplace_back("none");
+  }
   json::object body{{"issuer", context_.issuer->settings().issuer},
                     {"authorization_endpoint", base + std::string(authorize_path)},
                     {"token_endpoint", base + "/oauth/token"},
@@ -1041,13 +1146,16 @@ http::response authorization_server::metadata(http::request_context& context) co
                     {"response_modes_supported", json::array{"query"}},
                     {"grant_types_supported",
                      json::array{"authorization_code", "refresh_token", "client_credentials"}},
-                    {"token_endpoint_auth_methods_supported", auth_methods},
+                    {"token_endpoint_auth_methods_supported", std::move(token_auth_methods)},
                     {"revocation_endpoint_auth_methods_supported", auth_methods},
                     {"introspection_endpoint_auth_methods_supported", auth_methods},
                     // RFC 9700 §2.1.1: plain gives no protection against a leaked request.
                     {"code_challenge_methods_supported", json::array{"S256"}},
                     // RFC 9207: every authorization response carries iss.
                     {"authorization_response_iss_parameter_supported", true}};
+  if (context_.settings.dynamic_registration) {
+    body["registration_endpoint"] = base + std::string(registration_path);
+  }
   http::response answer{bhttp::status::ok, context.message.version()};
   answer.set(bhttp::field::content_type, "application/json");
   answer.set(bhttp::field::cache_control, "public, max-age=300");
@@ -1068,6 +1176,7 @@ std::shared_ptr<const token_issuer> make_token_issuer(const signing_settings& si
 }
 
 void add_oauth_routes(http::router& routes, oauth_context context) {
+  const bool dynamic_registration = context.settings.dynamic_registration;
   const auto server = std::make_shared<authorization_server>(std::move(context));
   const auto token = [server](http::request_context& request) { return server->token(request); };
   routes.add(http::verb::post, "/oauth/token", token);
@@ -1082,6 +1191,11 @@ void add_oauth_routes(http::router& routes, oauth_context context) {
              [server](http::request_context& request) { return server->revoke(request); });
   routes.add(http::verb::post, "/oauth/introspect",
              [server](http::request_context& request) { return server->introspect(request); });
+  if (dynamic_registration) {
+    routes.add(
+        http::verb::post, std::string(registration_path),
+        [server](http::request_context& request) { return server->register_client(request); });
+  }
   routes.add(http::verb::get, "/.well-known/jwks.json",
              [server](http::request_context& request) -> asio::awaitable<http::response> {
                co_return server->jwks(request);

@@ -30,6 +30,14 @@ std::vector<std::string> json_strings(std::string_view text) {
   return values;
 }
 
+std::string json_text(const std::vector<std::string>& values) {
+  json::array array;
+  for (const auto& value : values) {
+    array.emplace_back(value);
+  }
+  return json::serialize(array);
+}
+
 std::chrono::sys_seconds epoch_seconds(std::string_view text) {
   return std::chrono::sys_seconds(std::chrono::seconds(std::stoll(std::string(text))));
 }
@@ -65,7 +73,8 @@ asio::awaitable<std::optional<client_record>> find_client(postgres::pool& databa
   const auto rows = co_await database.query(
       "SELECT id::text, name, client_id, client_secret_hash, array_to_json(scopes)::text, "
       "array_to_json(redirect_uris)::text, status, token_version, "
-      "issue_refresh_for_client_credentials FROM custom_gpt_applications WHERE client_id = $1",
+      "issue_refresh_for_client_credentials, public_client, registration "
+      "FROM custom_gpt_applications WHERE client_id = $1",
       param_list(client_id));
   if (rows.rows() == 0) {
     co_return std::nullopt;
@@ -78,7 +87,34 @@ asio::awaitable<std::optional<client_record>> find_client(postgres::pool& databa
                           .redirect_uris = json_strings(rows.value(0, 5)),
                           .active = rows.value(0, 6) == "active",
                           .token_version = std::stoll(std::string(rows.value(0, 7))),
-                          .issue_refresh_for_client_credentials = rows.value(0, 8) == "t"};
+                          .issue_refresh_for_client_credentials = rows.value(0, 8) == "t",
+                          .public_client = rows.value(0, 9) == "t",
+                          .registration = std::string(rows.value(0, 10))};
+}
+
+asio::awaitable<std::string> insert_registered_client(postgres::pool& database,
+                                                      new_registered_client client) {
+  const auto rows = co_await database.query(
+      "INSERT INTO custom_gpt_applications (name, client_id, client_secret_hash, scopes, "
+      "redirect_uris, rate_limit_per_minute, registration, public_client) VALUES ($1, $2, $3, "
+      "ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
+      "ARRAY(SELECT jsonb_array_elements_text($5::jsonb)), $6::integer, $7, $3 = '') "
+      "RETURNING id::text",
+      param_list(client.name, client.client_id, client.client_secret_hash, json_text(client.scopes),
+                 json_text(client.redirect_uris), std::to_string(client.rate_limit_per_minute),
+                 client.registration));
+  co_return std::string(rows.value(0, 0));
+}
+
+asio::awaitable<void> update_metadata_document_client(postgres::pool& database,
+                                                      std::string client_id, std::string name,
+                                                      std::vector<std::string> redirect_uris) {
+  co_await database.query(
+      "UPDATE custom_gpt_applications SET name = $2, "
+      "redirect_uris = ARRAY(SELECT jsonb_array_elements_text($3::jsonb)), updated_at = now() "
+      "WHERE client_id = $1 AND registration = 'metadata_document' AND (name <> $2 OR "
+      "redirect_uris <> ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))",
+      param_list(client_id, name, json_text(redirect_uris)));
 }
 
 asio::awaitable<std::optional<end_user_record>> find_end_user(postgres::pool& database,

@@ -25,7 +25,31 @@ struct client_record {
   bool active = false;
   long long token_version = 0;
   bool issue_refresh_for_client_credentials = false;
+  // No secret (token_endpoint_auth_method "none"): authenticates with PKCE alone.
+  bool public_client = false;
+  std::string registration = "operator";  // operator, dynamic or metadata_document
 };
+
+// A client that registered itself (new_registered_client::registration says how).
+struct new_registered_client {
+  std::string name;
+  std::string client_id;
+  std::string client_secret_hash;  // empty for a public client
+  std::vector<std::string> scopes;
+  std::vector<std::string> redirect_uris;
+  int rate_limit_per_minute = 100;
+  std::string registration;  // dynamic or metadata_document
+};
+
+// Inserts it; returns its application id.
+boost::asio::awaitable<std::string> insert_registered_client(postgres::pool& database,
+                                                             new_registered_client client);
+
+// Refreshes what a client's metadata document says (its name and redirect URIs) when they
+// changed; only for registration metadata_document.
+boost::asio::awaitable<void> update_metadata_document_client(
+    postgres::pool& database, std::string client_id, std::string name,
+    std::vector<std::string> redirect_uris);
 
 struct end_user_record {
   std::string id;

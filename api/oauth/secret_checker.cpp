@@ -17,6 +17,10 @@ asio::awaitable<bool> check_on_pool(std::string secret, std::string encoded) {
   co_return auth::verify_secret(secret, encoded);
 }
 
+asio::awaitable<std::string> hash_on_pool(std::string secret) {
+  co_return auth::hash_secret(secret);
+}
+
 }  // namespace
 
 secret_checker::secret_checker(std::size_t threads)
@@ -42,6 +46,11 @@ asio::awaitable<bool> secret_checker::verify(std::string secret, std::string enc
 
 asio::awaitable<void> secret_checker::verify_nothing(std::string secret) {
   co_await verify(std::move(secret), dummy_hash_);
+}
+
+asio::awaitable<std::string> secret_checker::hash(std::string secret) {
+  co_return co_await asio::co_spawn(pool_.get_executor(), hash_on_pool(std::move(secret)),
+                                    asio::use_awaitable);
 }
 
 }  // namespace gpt_adapter::api::oauth

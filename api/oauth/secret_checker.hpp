@@ -25,6 +25,10 @@ class secret_checker {
   // against a fixed hash, so a response's timing does not tell whether the name exists.
   boost::asio::awaitable<void> verify_nothing(std::string secret);
 
+  // auth::hash_secret on the checker's threads, for a secret issued at run time (a client that
+  // registered itself).
+  boost::asio::awaitable<std::string> hash(std::string secret);
+
   void stop();
 
  private:

@@ -1,6 +1,7 @@
 #include "common/auth/redirect_uri.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace gpt_adapter::auth {
 namespace {
@@ -47,6 +48,32 @@ bool matches_callback_pattern(std::string_view presented, std::string_view patte
          std::all_of(gpt_id.begin(), gpt_id.end(), is_gpt_id_character);
 }
 
+bool is_valid_host(std::string_view host) {
+  if (host.starts_with('[')) {
+    return host.size() > 2 && host.ends_with(']') &&
+           host.substr(1, host.size() - 2).find_first_not_of("0123456789abcdefABCDEF:.") ==
+               std::string_view::npos;
+  }
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-' ||
+      host.find("..") != std::string_view::npos) {
+    return false;
+  }
+  return host.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
+         std::string_view::npos;
+}
+
+bool is_valid_port(std::string_view port) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+  return !port.empty() && port.size() <= 5 && port.front() != '+' && port.front() != '-' &&
+         error == std::errc() && end == port.data() + port.size() && value >= 1 && value <= 65535;
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
+}
+
 }  // namespace
 
 bool redirect_uri_matches(std::string_view presented, std::string_view registered) {
@@ -63,6 +90,60 @@ bool redirect_uri_allowed(std::string_view presented, std::span<const std::strin
   return std::any_of(registered.begin(), registered.end(), [&](const std::string& candidate) {
     return redirect_uri_matches(presented, candidate);
   });
+}
+
+std::optional<std::string> redirect_uri_registration_problem(std::string_view uri) {
+  if (uri.size() > 2000) {
+    return std::string("longer than 2000 characters");
+  }
+  if (std::any_of(uri.begin(), uri.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte <= 0x20 || byte >= 0x7f || c == '\\' || c == '"' || c == '<' || c == '>';
+      })) {
+    return std::string("contains spaces, control characters or characters that must be encoded");
+  }
+  if (uri.find('*') != std::string_view::npos) {
+    if (uri != chat_openai_callback_pattern && uri != chatgpt_callback_pattern) {
+      return std::string(
+          "'*' is only accepted as the GPT id in https://chat.openai.com/aip/*/oauth/callback "
+          "or https://chatgpt.com/aip/*/oauth/callback");
+    }
+    return std::nullopt;
+  }
+
+  bool secure = true;
+  std::string_view rest;
+  if (uri.starts_with("https://")) {
+    rest = uri.substr(8);
+  } else if (uri.starts_with("http://")) {
+    secure = false;
+    rest = uri.substr(7);
+  } else {
+    return std::string("expected an absolute https:// URI");
+  }
+  if (uri.find('#') != std::string_view::npos) {
+    return std::string("a redirect URI must not contain a fragment (#)");
+  }
+  const auto authority = rest.substr(0, rest.find_first_of("/?"));
+  if (authority.find('@') != std::string_view::npos) {
+    return std::string("a redirect URI must not contain user information (@)");
+  }
+  auto host = authority;
+  const auto port_separator = authority.rfind(':');
+  if (port_separator != std::string_view::npos &&
+      authority.find(']', port_separator) == std::string_view::npos) {
+    host = authority.substr(0, port_separator);
+    if (!is_valid_port(authority.substr(port_separator + 1))) {
+      return std::string("the port must be a number between 1 and 65535");
+    }
+  }
+  if (!is_valid_host(host)) {
+    return std::string("missing or invalid host");
+  }
+  if (!secure && !is_loopback_host(host)) {
+    return std::string("http:// is only accepted for localhost, 127.0.0.1 and [::1]; use https://");
+  }
+  return std::nullopt;
 }
 
 }  // namespace gpt_adapter::auth

@@ -1,12 +1,13 @@
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 // Matching of the redirect_uri a client presents against what the operator registered for it
-// (RFC 9700 §4.1.3: exact string matching). Registration-time validation lives with the admin
-// CLI's input checks; this is the request-time side.
+// (RFC 9700 §4.1.3: exact string matching), and what may be registered at all (by an operator
+// with gpt-adapter-admin, or by a client through dynamic registration).
 namespace gpt_adapter::auth {
 
 // The registered values whose GPT-id segment is a wildcard: ChatGPT changes that segment
@@ -25,5 +26,11 @@ bool redirect_uri_matches(std::string_view presented, std::string_view registere
 
 // Whether `presented` matches any of the application's registered redirect URIs.
 bool redirect_uri_allowed(std::string_view presented, std::span<const std::string> registered);
+
+// Why `uri` may not be registered, or std::nullopt when it may: an absolute https URI (http only
+// for localhost, 127.0.0.1 and [::1]) without fragment or user information, at most 2000
+// characters of visible ASCII that needs no encoding, with '*' only as the GPT id of the two
+// callback patterns.
+std::optional<std::string> redirect_uri_registration_problem(std::string_view uri);
 
 }  // namespace gpt_adapter::auth

@@ -49,6 +49,10 @@ void print_application(std::ostream& out, const application& app) {
       {"rate limit", std::to_string(app.rate_limit_per_minute) + " requests/minute"},
       {"redirect URIs", app.redirect_uris.empty() ? "(none)" : joined(app.redirect_uris, "\n")},
       {"token version", std::to_string(app.token_version)},
+      {"registered by", app.registration == "operator"  ? "an operator"
+                        : app.registration == "dynamic" ? "the client itself (dynamic registration)"
+                                                        : "its client metadata document"},
+      {"client type", app.public_client ? "public (no secret, PKCE)" : "confidential (secret)"},
       {"created", app.created_at},
       {"updated", app.updated_at},
       {"last used", app.last_used_at.value_or("never")}};
@@ -128,12 +132,13 @@ asio::awaitable<void> list(admin_session& session, bool as_json) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& app : applications) {
-    rows.push_back({app.id, app.name, app.client_id, app.status, joined(app.scopes, ","),
-                    std::to_string(app.rate_limit_per_minute) + "/min", app.created_at,
-                    app.last_used_at.value_or("never")});
+    rows.push_back({app.id, app.name, app.client_id, app.status, app.registration,
+                    joined(app.scopes, ","), std::to_string(app.rate_limit_per_minute) + "/min",
+                    app.created_at, app.last_used_at.value_or("never")});
   }
-  session.out << render_table(
-      {"ID", "NAME", "CLIENT_ID", "STATUS", "SCOPES", "RATE LIMIT", "CREATED", "LAST USED"}, rows);
+  session.out << render_table({"ID", "NAME", "CLIENT_ID", "STATUS", "REGISTRATION", "SCOPES",
+                               "RATE LIMIT", "CREATED", "LAST USED"},
+                              rows);
 }
 
 asio::awaitable<void> show(admin_session& session, std::string reference, bool as_json) {

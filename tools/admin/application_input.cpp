@@ -33,30 +33,6 @@ bool parse_positive(std::string_view text, long long& value) {
   return error == std::errc() && end == text.data() + text.size();
 }
 
-bool is_valid_host(std::string_view host) {
-  if (host.starts_with('[')) {
-    return host.size() > 2 && host.ends_with(']') &&
-           host.substr(1, host.size() - 2).find_first_not_of("0123456789abcdefABCDEF:.") ==
-               std::string_view::npos;
-  }
-  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-' ||
-      host.find("..") != std::string_view::npos) {
-    return false;
-  }
-  return host.find_first_not_of(
-             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
-         std::string_view::npos;
-}
-
-bool is_valid_port(std::string_view port) {
-  long long value = 0;
-  return port.size() <= 5 && parse_positive(port, value) && value >= 1 && value <= 65535;
-}
-
-bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
-}
-
 }  // namespace
 
 std::string parse_name(std::string_view text) {
@@ -111,58 +87,8 @@ int parse_rate_limit(std::string_view text) {
 }
 
 void validate_redirect_uri(std::string_view uri) {
-  const auto invalid = [&](const std::string& why) {
-    return invalid_input("'" + std::string(uri) + "' is not an accepted redirect URI: " + why);
-  };
-  if (uri.size() > 2000) {
-    throw invalid("longer than 2000 characters");
-  }
-  if (std::any_of(uri.begin(), uri.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte <= 0x20 || byte >= 0x7f || c == '\\' || c == '"' || c == '<' || c == '>';
-      })) {
-    throw invalid("contains spaces, control characters or characters that must be encoded");
-  }
-  if (uri.find('*') != std::string_view::npos) {
-    if (uri != auth::chat_openai_callback_pattern && uri != auth::chatgpt_callback_pattern) {
-      throw invalid(
-          "'*' is only accepted as the GPT id in https://chat.openai.com/aip/*/oauth/callback "
-          "or https://chatgpt.com/aip/*/oauth/callback");
-    }
-    return;
-  }
-
-  bool secure = true;
-  std::string_view rest;
-  if (uri.starts_with("https://")) {
-    rest = uri.substr(8);
-  } else if (uri.starts_with("http://")) {
-    secure = false;
-    rest = uri.substr(7);
-  } else {
-    throw invalid("expected an absolute https:// URI");
-  }
-  if (uri.find('#') != std::string_view::npos) {
-    throw invalid("a redirect URI must not contain a fragment (#)");
-  }
-  const auto authority = rest.substr(0, rest.find_first_of("/?"));
-  if (authority.find('@') != std::string_view::npos) {
-    throw invalid("a redirect URI must not contain user information (@)");
-  }
-  auto host = authority;
-  const auto port_separator = authority.rfind(':');
-  if (port_separator != std::string_view::npos &&
-      authority.find(']', port_separator) == std::string_view::npos) {
-    host = authority.substr(0, port_separator);
-    if (!is_valid_port(authority.substr(port_separator + 1))) {
-      throw invalid("the port must be a number between 1 and 65535");
-    }
-  }
-  if (!is_valid_host(host)) {
-    throw invalid("missing or invalid host");
-  }
-  if (!secure && !is_loopback_host(host)) {
-    throw invalid("http:// is only accepted for localhost, 127.0.0.1 and [::1]; use https://");
+  if (const auto problem = auth::redirect_uri_registration_problem(uri)) {
+    throw invalid_input("'" + std::string(uri) + "' is not an accepted redirect URI: " + *problem);
   }
 }
 

@@ -16,7 +16,7 @@ namespace json = boost::json;
 constexpr std::string_view selected_columns = R"(
   id::text AS id, name, client_id, array_to_json(scopes)::text AS scopes,
   rate_limit_per_minute, array_to_json(redirect_uris)::text AS redirect_uris,
-  status, token_version,
+  status, token_version, registration, public_client,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at,
   to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_used_at)";
@@ -85,6 +85,8 @@ application application_at(const postgres::result& rows, std::size_t row) {
           .redirect_uris = strings_from_json(text("redirect_uris")),
           .status = text("status"),
           .token_version = std::stoll(text("token_version")),
+          .registration = text("registration"),
+          .public_client = text("public_client") == "t",
           .created_at = text("created_at"),
           .updated_at = text("updated_at"),
           .last_used_at = rows.get(row, rows.column("last_used_at"))};
@@ -180,6 +182,8 @@ json::object to_json(const application& app) {
           {"rate_limit_per_minute", app.rate_limit_per_minute},
           {"redirect_uris", std::move(redirect_uris)},
           {"token_version", app.token_version},
+          {"registration", app.registration},
+          {"public_client", app.public_client},
           {"created_at", app.created_at},
           {"updated_at", app.updated_at},
           {"last_used_at", text_or_null(app.last_used_at)}};

@@ -23,7 +23,11 @@ struct application {
   std::vector<std::string> redirect_uris;
   std::string status;
   long long token_version = 0;
-  std::string created_at;  // ISO 8601 UTC
+  // How it was registered: operator (this CLI), dynamic (RFC 7591, by the client itself) or
+  // metadata_document (its client_id is the URL of its OAuth Client ID Metadata Document).
+  std::string registration = "operator";
+  bool public_client = false;  // no secret; signs users in with PKCE alone
+  std::string created_at;      // ISO 8601 UTC
   std::string updated_at;
   std::optional<std::string> last_used_at;
 };
