@@ -24,11 +24,11 @@ const fs::path client_dir = fs::path(GPT_ADAPTER_SOURCE_DIR) / "tests" / "mcp-sd
 }  // namespace
 
 // tests/mcp-sdk/mcp-client.mjs is an MCP host built on the official TypeScript SDK: it finds the
-// authorization server from the first 401, signs two end users in through the real sign-in page
-// and calls every tool.
+// authorization server from the first 401, registers itself (RFC 7591), signs two end users in
+// through the real sign-in page and calls every tool.
 TEST_CASE(
-    "MCP: the official TypeScript SDK discovers OAuth from a 401, signs in with PKCE and the "
-    "resource indicator, calls every tool and cannot see another user's memories",
+    "MCP: the official TypeScript SDK discovers OAuth from a 401, registers itself, signs in with "
+    "PKCE and the resource indicator, calls every tool and cannot see another user's memories",
     "[integration][mcp]") {
   INFO("the MCP SDK is not installed: run scripts/install-deps.sh (npm ci in "
        << client_dir.string() << ")");
@@ -38,7 +38,10 @@ TEST_CASE(
   // is told its own address.
   const auto port = std::to_string(free_port());
   const std::string base_url = "http://127.0.0.1:" + port;
-  memory_stack stack({{"API_PORT", port}, {"PUBLIC_BASE_URL", base_url}, {"JWT_ISSUER", base_url}});
+  memory_stack stack({{"API_PORT", port},
+                      {"PUBLIC_BASE_URL", base_url},
+                      {"JWT_ISSUER", base_url},
+                      {"OAUTH_DYNAMIC_CLIENT_REGISTRATION", "true"}});
   const auto host = stack.insert_application("MCP host", "memories:read,memories:write");
   const auth::access_token_settings actions{base_url, base_url};
   const auto actions_token = mint_access_token(test_hmac_keys(), actions, stack.alice,
@@ -69,10 +72,11 @@ TEST_CASE(
     }
   }
   for (const auto* name :
-       {"discovers the authorization server from a 401 and signs in with PKCE and resource",
+       {"discovers the authorization server from a 401, registers itself and signs in with PKCE "
+        "and resource",
         "lists every tool with schemas and hints", "creates a memory and sees its job finish",
         "searches, lists, reads, changes and shows the history of the memory",
-        "another end user cannot see Alice's memory",
+        "another end user, through an operator's client, cannot see Alice's memory",
         "an invalid argument is a tool error the model can read",
         "deletes the memory and forgets everything",
         "a token issued for the Actions API is refused at /mcp"}) {

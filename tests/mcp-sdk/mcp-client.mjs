@@ -69,11 +69,15 @@ const signIn = async (authorizationUrl, username, password) => {
   return new URL(answer.headers.get('location')).searchParams;
 };
 
-// An operator-registered client (CLIENT_ID, CLIENT_SECRET) signing `username` in.
+// A client signing `username` in: the operator-registered one (CLIENT_ID, CLIENT_SECRET, whose
+// redirect URI is REDIRECT_URI), or, with `register`, a public client that registers itself
+// through the metadata's registration_endpoint (RFC 7591) with a loopback redirect URI.
 class SignInProvider {
-  constructor(username, password) {
+  constructor(username, password, register) {
     this.username = username;
     this.password = password;
+    this.register = register;
+    this.registered = undefined;
     this.authorizationUrl = undefined;
     this.code = undefined;
     this.savedTokens = undefined;
@@ -81,14 +85,15 @@ class SignInProvider {
     this.expectedState = undefined;
   }
   get redirectUrl() {
-    return env('REDIRECT_URI');
+    return this.register ? 'http://127.0.0.1:33418/callback' : env('REDIRECT_URI');
   }
   get clientMetadata() {
     return {
-      redirect_uris: [env('REDIRECT_URI')],
+      redirect_uris: [String(this.redirectUrl)],
       client_name: 'MCP SDK check',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
+      token_endpoint_auth_method: 'none',
     };
   }
   state() {
@@ -96,7 +101,13 @@ class SignInProvider {
     return this.expectedState;
   }
   clientInformation() {
+    if (this.register) {
+      return this.registered;
+    }
     return { client_id: env('CLIENT_ID'), client_secret: env('CLIENT_SECRET') };
+  }
+  saveClientInformation(information) {
+    this.registered = information;
   }
   tokens() {
     return this.savedTokens;
@@ -120,8 +131,8 @@ class SignInProvider {
 
 // A connected SDK client for `username`, signed in the way an MCP host does it: connect, get the
 // 401, authorize, finish with the code, connect again.
-const connect = async (username, password) => {
-  const provider = new SignInProvider(username, password);
+const connect = async (username, password, register = false) => {
+  const provider = new SignInProvider(username, password, register);
   const client = new Client({ name: 'gpt-adapter-mcp-check', version: '1.0.0' });
   try {
     await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
@@ -142,15 +153,17 @@ const text = (result) => result.content.find((block) => block.type === 'text')?.
 
 let alice;
 let memoryId;
-await check('discovers the authorization server from a 401 and signs in with PKCE and resource', async () => {
-  alice = await connect('alice', env('ALICE_PASSWORD'));
+await check('discovers the authorization server from a 401, registers itself and signs in with PKCE and resource', async () => {
+  alice = await connect('alice', env('ALICE_PASSWORD'), true);
+  assert(alice.provider.registered?.client_id?.startsWith('gptr_'), 'the SDK did not register a client');
+  assert(!alice.provider.registered.client_secret, 'a public client got a secret');
   const url = alice.provider.authorizationUrl;
   assert(url.searchParams.get('code_challenge_method') === 'S256', 'no S256 PKCE');
   assert(url.searchParams.get('resource') === mcpUrl.href, `resource was ${url.searchParams.get('resource')}`);
   const [, payload] = alice.provider.savedTokens.access_token.split('.');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
   assert(claims.aud === mcpUrl.href, `the token's audience is ${claims.aud}`);
-  return { aud: claims.aud, server: alice.client.getServerVersion() };
+  return { aud: claims.aud, client_id: claims.client_id, server: alice.client.getServerVersion() };
 });
 
 await check('lists every tool with schemas and hints', async () => {
@@ -202,7 +215,7 @@ await check('searches, lists, reads, changes and shows the history of the memory
   return memoryId;
 });
 
-await check("another end user cannot see Alice's memory", async () => {
+await check("another end user, through an operator's client, cannot see Alice's memory", async () => {
   const bob = await connect('bob', env('BOB_PASSWORD'));
   const got = await bob.client.callTool({ name: 'getMemory', arguments: { memory_id: memoryId } });
   assert(got.isError === true && got.structuredContent.status === 404, text(got));
