@@ -45,7 +45,8 @@ int run_api_service() {
   request_auth::add_me_route(*authorization, api.routes());
   const auto audit_log =
       std::make_shared<audit::audit_log>(api.dependencies().redis, api.metrics());
-  oauth::add_oauth_routes(api.routes(), {.settings = settings.oauth,
+  oauth::add_oauth_routes(api.routes(), {.executor = api.context().get_executor(),
+                                         .settings = settings.oauth,
                                          .issuer = token_issuer,
                                          .database = api.dependencies().database,
                                          .redis = api.dependencies().redis,

@@ -213,6 +213,9 @@ oauth_settings read_oauth_settings(const config::env_reader& env, unsigned short
   oauth.dynamic_registration = env.boolean_or("OAUTH_DYNAMIC_CLIENT_REGISTRATION", false);
   oauth.registered_client_rate_limit =
       static_cast<int>(env.integer_or("OAUTH_REGISTERED_CLIENT_RATE_LIMIT", 100, 1, 1000000));
+  oauth.client_metadata.enabled = env.boolean_or("OAUTH_CLIENT_METADATA_DOCUMENTS", false);
+  oauth.client_metadata.ca_file = env.optional_string("OAUTH_CLIENT_METADATA_CA_FILE");
+  oauth.client_metadata.rate_limit_per_minute = oauth.registered_client_rate_limit;
   return oauth;
 }
 
@@ -224,6 +227,11 @@ api_settings read_api_settings(const config::env_reader& env) {
   settings.listener = config::read_http_listener_settings(env, "API_HOST", "API_PORT", 8000);
   settings.listener.tls = config::read_tls_settings(env);
   settings.oauth = read_oauth_settings(env, settings.listener.port);
+  settings.oauth.client_metadata.allow_private_addresses = settings.common.dev_mode;
+  if (settings.oauth.client_metadata.ca_file) {
+    config::read_named_file("OAUTH_CLIENT_METADATA_CA_FILE",
+                            *settings.oauth.client_metadata.ca_file);
+  }
   settings.signing = read_signing_settings(env, settings.common, settings.oauth.public_base_url);
   settings.request_auth = request_auth::read_request_auth_settings(env);
   try {

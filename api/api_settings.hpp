@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "api/oauth/client_metadata_documents.hpp"
 #include "api/request_auth/request_auth_settings.hpp"
 #include "common/auth/signing_key.hpp"
 #include "common/config/settings.hpp"
@@ -48,6 +49,8 @@ struct oauth_settings {
   bool dynamic_registration = false;  // OAUTH_DYNAMIC_CLIENT_REGISTRATION
   // The rate limit of each client that registered itself, in requests per minute.
   int registered_client_rate_limit = 100;  // OAUTH_REGISTERED_CLIENT_RATE_LIMIT
+  // Clients whose client_id is the URL of their metadata document (OAUTH_CLIENT_METADATA_*).
+  oauth::client_metadata_settings client_metadata;
 };
 
 struct api_settings {

@@ -66,6 +66,9 @@ std::string render_sign_in_page(const sign_in_page& page) {
   if (!page.error.empty()) {
     html += "<p class=\"error\" role=\"alert\">" + html_escape(page.error) + "</p>\n";
   }
+  if (!page.client_notice.empty()) {
+    html += "<p class=\"notice\">" + html_escape(page.client_notice) + "</p>\n";
+  }
   html += "<p>" + html_escape(page.application_name) + " asks for permission to:</p>\n<ul>\n";
   for (const auto& scope : page.scopes) {
     html += "<li>" + html_escape(scope_description(scope)) + " (<code>" + html_escape(scope) +

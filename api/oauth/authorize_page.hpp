@@ -16,6 +16,9 @@ std::string html_escape(std::string_view text);
 
 struct sign_in_page {
   std::string application_name;
+  // Who the client is when no operator registered it (its own name is only its claim): where
+  // the sign-in returns to, and how it registered. Empty for an operator's application.
+  std::string client_notice;
   std::vector<std::string> scopes;  // canonical names
   // The authorization request's parameters, carried through the form as hidden fields.
   std::vector<std::pair<std::string, std::string>> request_fields;

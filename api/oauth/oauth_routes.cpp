@@ -14,6 +14,7 @@
 #include "api/oauth/access_token_denylist.hpp"
 #include "api/oauth/authorization_codes.hpp"
 #include "api/oauth/authorize_page.hpp"
+#include "api/oauth/client_metadata_documents.hpp"
 #include "api/oauth/client_registration.hpp"
 #include "api/oauth/oauth_store.hpp"
 #include "api/oauth/secret_checker.hpp"
@@ -234,6 +235,23 @@ struct authorization_request {
 
 using validated_request = std::variant<authorization_request, error_page, redirect_error>;
 
+// What the sign-in page says of a client no operator registered: its name is only its own
+// claim, so the page names where the sign-in returns to (MCP's client registration rules).
+std::string client_notice(const client_record& client, std::string_view redirect_uri) {
+  if (client.registration == "operator") {
+    return {};
+  }
+  const auto scheme_end = redirect_uri.find("://");
+  const auto host_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  const auto host =
+      redirect_uri.substr(host_start, redirect_uri.find_first_of("/?", host_start) - host_start);
+  const auto how = client.registration == "dynamic"
+                       ? std::string("registered itself with this service")
+                       : "is described by " + client.client_id;
+  return "This application " + how + "; no operator vouches for it. Signing in sends you back to " +
+         std::string(host) + ".";
+}
+
 error_page bad_request_page(std::string message) {
   return {bhttp::status::bad_request, "This sign-in link is not valid", std::move(message)};
 }
@@ -254,7 +272,9 @@ class authorization_server {
         limiter_unavailable_(context_.metrics.add_counter(
             "gpt_adapter_oauth_attempt_limiter_unavailable_total",
             "Attempt counts (per client, address or username) kept by this process alone because "
-            "Redis, which counts them for every replica, could not be reached.")) {}
+            "Redis, which counts them for every replica, could not be reached.")),
+        metadata_documents_(context_.executor, context_.settings.client_metadata,
+                            context_.database) {}
 
   asio::awaitable<http::response> token(http::request_context& context);
   asio::awaitable<http::response> authorize_form(http::request_context& context);
@@ -329,6 +349,7 @@ class authorization_server {
   metrics::family<metrics::counter>& limiter_unavailable_;
   local_attempt_counter local_attempts_;
   std::atomic<bool> counting_locally_{false};
+  client_metadata_documents metadata_documents_;
 };
 
 oauth_error invalid_grant(std::string description) {
@@ -714,7 +735,16 @@ asio::awaitable<validated_request> authorization_server::validate(
   if (client_id.empty()) {
     co_return bad_request_page("The request names no application (client_id is missing).");
   }
-  auto client = co_await find_client(*context_.database, client_id);
+  auto document = co_await metadata_documents_.resolve(client_id);
+  std::optional<client_record> client;
+  if (document) {
+    if (!document->ok()) {
+      co_return bad_request_page("This application cannot sign you in: " + document->error() + ".");
+    }
+    client = std::move(*document).value();
+  } else {
+    client = co_await find_client(*context_.database, client_id);
+  }
   if (!client) {
     co_return bad_request_page("The application this link is for is not known here.");
   }
@@ -797,6 +827,7 @@ asio::awaitable<http::response> authorization_server::render_form(
                                               request.digest(), sign_in_form_lifetime);
   sign_in_page page{
       .application_name = request.client.name,
+      .client_notice = client_notice(request.client, request.redirect_uri),
       .scopes = std::vector<std::string>(request.scopes.begin(), request.scopes.end()),
       .request_fields = request.form_fields(),
       .csrf_token = csrf,
@@ -1097,7 +1128,11 @@ asio::awaitable<http::response> authorization_server::register_client(
       .redirect_uris = accepted.redirect_uris,
       .rate_limit_per_minute = context_.settings.registered_client_rate_limit,
       .registration = "dynamic"};
-  event.application_id = co_await insert_registered_client(*context_.database, std::move(client));
+  auto application_id = co_await insert_registered_client(*context_.database, std::move(client));
+  if (!application_id) {
+    throw std::runtime_error("a fresh client_id is taken");
+  }
+  event.application_id = std::move(*application_id);
   event.client_id = client_id;
   event.result = "success";
   event.status = 201;
@@ -1132,7 +1167,7 @@ http::response authorization_server::metadata(http::request_context& context) co
   const json::array auth_methods{"client_secret_basic", "client_secret_post"};
   // Public clients exist only where clients may register themselves.
   json::array token_auth_methods = auth_methods;
-  if (context_.settings.dynamic_registration) {
+  if (context_.settings.dynamic_registration || metadata_documents_.enabled()) {
     token_auth_methods.emplace_back("none");
   }
   json::object body{{"issuer", context_.issuer->settings().issuer},
@@ -1155,6 +1190,9 @@ http::response authorization_server::metadata(http::request_context& context) co
                     {"authorization_response_iss_parameter_supported", true}};
   if (context_.settings.dynamic_registration) {
     body["registration_endpoint"] = base + std::string(registration_path);
+  }
+  if (metadata_documents_.enabled()) {
+    body["client_id_metadata_document_supported"] = true;
   }
   http::response answer{bhttp::status::ok, context.message.version()};
   answer.set(bhttp::field::content_type, "application/json");

@@ -16,6 +16,7 @@
 namespace gpt_adapter::api::oauth {
 
 struct oauth_context {
+  boost::asio::any_io_executor executor;  // for fetching client metadata documents
   oauth_settings settings;
   std::shared_ptr<const token_issuer> issuer;
   std::shared_ptr<postgres::pool> database;

@@ -92,17 +92,20 @@ asio::awaitable<std::optional<client_record>> find_client(postgres::pool& databa
                           .registration = std::string(rows.value(0, 10))};
 }
 
-asio::awaitable<std::string> insert_registered_client(postgres::pool& database,
-                                                      new_registered_client client) {
+asio::awaitable<std::optional<std::string>> insert_registered_client(postgres::pool& database,
+                                                                     new_registered_client client) {
   const auto rows = co_await database.query(
       "INSERT INTO custom_gpt_applications (name, client_id, client_secret_hash, scopes, "
       "redirect_uris, rate_limit_per_minute, registration, public_client) VALUES ($1, $2, $3, "
       "ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), "
       "ARRAY(SELECT jsonb_array_elements_text($5::jsonb)), $6::integer, $7, $3 = '') "
-      "RETURNING id::text",
+      "ON CONFLICT (client_id) DO NOTHING RETURNING id::text",
       param_list(client.name, client.client_id, client.client_secret_hash, json_text(client.scopes),
                  json_text(client.redirect_uris), std::to_string(client.rate_limit_per_minute),
                  client.registration));
+  if (rows.rows() == 0) {
+    co_return std::nullopt;
+  }
   co_return std::string(rows.value(0, 0));
 }
 

@@ -41,9 +41,10 @@ struct new_registered_client {
   std::string registration;  // dynamic or metadata_document
 };
 
-// Inserts it; returns its application id.
-boost::asio::awaitable<std::string> insert_registered_client(postgres::pool& database,
-                                                             new_registered_client client);
+// Inserts it; returns its application id, or std::nullopt when a client with that client_id
+// exists already (two replicas fetched the same metadata document at once).
+boost::asio::awaitable<std::optional<std::string>> insert_registered_client(
+    postgres::pool& database, new_registered_client client);
 
 // Refreshes what a client's metadata document says (its name and redirect URIs) when they
 // changed; only for registration metadata_document.

@@ -19,6 +19,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "common/http/address_ranges.hpp"
 #include "common/tls/client_context.hpp"
 
 namespace gpt_adapter::http {
@@ -299,6 +300,15 @@ net::awaitable<std::optional<transport_error>> outbound_client::connect(
                                   ? transport_failure::timeout
                                   : transport_failure::connect,
                               "cannot resolve " + target_.host + ": " + resolve_error.message()};
+  }
+  if (settings_.public_addresses_only) {
+    for (const auto& entry : endpoints) {
+      if (!is_public_address(entry.endpoint().address())) {
+        co_return transport_error{transport_failure::connect,
+                                  target_.host + " resolves to a non-public address (" +
+                                      entry.endpoint().address().to_string() + ")"};
+      }
+    }
   }
 
   if (target_.tls) {

@@ -49,6 +49,9 @@ struct outbound_settings {
   std::size_t response_body_limit = std::size_t{8} * 1024 * 1024;
   // PEM bundle of trusted CAs instead of the system store (a private CA).
   std::optional<std::string> ca_file;
+  // Refuse to connect unless every address the host resolves to is public (is_public_address):
+  // for URLs that a client, not the operator, chose.
+  bool public_addresses_only = false;
 };
 
 struct outbound_request {

@@ -83,6 +83,16 @@ test_certificates make_test_certificates(const std::filesystem::path& dir,
           dir / "client.key"};
 }
 
+void tls_test_server::set_body(std::string body) {
+  std::lock_guard lock(mutex_);
+  body_ = std::move(body);
+}
+
+std::string tls_test_server::body() const {
+  std::lock_guard lock(mutex_);
+  return body_;
+}
+
 tls_test_server::tls_test_server(const test_certificates& certificates, std::string body)
     : tls_(net::ssl::context::tls_server),
       acceptor_(context_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
@@ -116,7 +126,7 @@ tls_test_server::tls_test_server(const test_certificates& certificates, std::str
       ++requests_;
       bhttp::response<bhttp::string_body> answer{bhttp::status::ok, request.version()};
       answer.set(bhttp::field::content_type, "application/json");
-      answer.body() = body_;
+      answer.body() = this->body();
       answer.keep_alive(request.keep_alive());
       answer.prepare_payload();
       auto [write_error, written] = co_await bhttp::async_write(stream, answer, use_tuple);

@@ -39,6 +39,8 @@ class tls_test_server {
   tls_test_server& operator=(const tls_test_server&) = delete;
 
   unsigned short port() const { return port_; }
+  // What later requests are answered with (a document that names the server's own URL).
+  void set_body(std::string body);
   int handshakes() const { return handshakes_.load(); }
   int failed_handshakes() const { return failed_handshakes_.load(); }
   int requests() const { return requests_.load(); }
@@ -49,7 +51,9 @@ class tls_test_server {
   boost::asio::io_context context_;
   boost::asio::ssl::context tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::string body_;
+  std::string body() const;
+
+  std::string body_;  // guarded by mutex_
   unsigned short port_ = 0;
   std::atomic<int> handshakes_{0};
   std::atomic<int> failed_handshakes_{0};

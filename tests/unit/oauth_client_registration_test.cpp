@@ -1,6 +1,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "api/oauth/client_metadata_documents.hpp"
 #include "api/oauth/client_registration.hpp"
 #include "common/auth/redirect_uri.hpp"
 
@@ -72,4 +73,40 @@ TEST_CASE("oauth redirect URIs: what may be registered", "[oauth][registration]"
   CHECK(auth::redirect_uri_registration_problem("https://example.com:99999/cb"));
   CHECK(auth::redirect_uri_registration_problem("https://example.com/*/cb"));
   CHECK(auth::redirect_uri_registration_problem("myapp://callback"));
+}
+
+TEST_CASE("oauth client metadata documents: the URL form and the document's own checks",
+          "[oauth][registration]") {
+  CHECK(oauth::is_client_metadata_url("https://claude.ai/oauth/mcp-client-metadata.json"));
+  CHECK(oauth::is_client_metadata_url("https://127.0.0.1:8443/client.json"));
+  CHECK_FALSE(oauth::is_client_metadata_url("http://claude.ai/client.json"));
+  CHECK_FALSE(oauth::is_client_metadata_url("https://claude.ai"));
+  CHECK_FALSE(oauth::is_client_metadata_url("https://claude.ai/"));
+  CHECK_FALSE(oauth::is_client_metadata_url("https://user@claude.ai/c.json"));
+  CHECK_FALSE(oauth::is_client_metadata_url("https://claude.ai/c.json#x"));
+  CHECK_FALSE(oauth::is_client_metadata_url("https://claude.ai/a/../c.json"));
+  CHECK_FALSE(oauth::is_client_metadata_url("https://claude.ai/a c.json"));
+  CHECK_FALSE(oauth::is_client_metadata_url("gpta_abc"));
+
+  const std::string url = "https://app.example/client.json";
+  const auto document = [&](const std::string& extra) {
+    return R"({"client_id":")" + url +
+           R"(","client_name":"Example","redirect_uris":["https://app.example/cb"])" + extra + "}";
+  };
+  const auto parsed = oauth::parse_client_metadata_document(document(""), url);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->client_name == "Example");
+  CHECK(parsed->token_endpoint_auth_method == "none");
+  CHECK_FALSE(oauth::parse_client_metadata_document(document(""), url + "?x").ok());
+  CHECK_FALSE(oauth::parse_client_metadata_document("[]", url).ok());
+  CHECK_FALSE(
+      oauth::parse_client_metadata_document(
+          R"({"client_id":")" + url + R"(","redirect_uris":["https://app.example/cb"]})", url)
+          .ok());
+  CHECK_FALSE(oauth::parse_client_metadata_document(
+                  document(R"(,"token_endpoint_auth_method":"client_secret_basic")"), url)
+                  .ok());
+  CHECK_FALSE(oauth::parse_client_metadata_document(
+                  R"({"client_id":")" + url + R"(","client_name":"E","redirect_uris":[]})", url)
+                  .ok());
 }
