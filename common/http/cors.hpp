@@ -15,13 +15,15 @@
 // page.
 namespace gpt_adapter::http {
 
-// The request headers a page may send (Access-Control-Allow-Headers).
+// The request headers a page may send (Access-Control-Allow-Headers), the MCP transport's among
+// them (a browser-based MCP client such as the MCP Inspector).
 inline constexpr std::string_view cors_allowed_headers =
-    "Authorization, Content-Type, Idempotency-Key, X-Request-ID";
+    "Authorization, Content-Type, Idempotency-Key, X-Request-ID, MCP-Protocol-Version, "
+    "Mcp-Method, Mcp-Name";
 // The response headers a page may read besides the safelisted ones
-// (Access-Control-Expose-Headers).
+// (Access-Control-Expose-Headers); WWW-Authenticate tells an MCP client where to sign in.
 inline constexpr std::string_view cors_exposed_headers =
-    "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After";
+    "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate";
 // How long a browser may cache a preflight's answer (Access-Control-Max-Age), in seconds.
 inline constexpr int cors_max_age_seconds = 600;
 

@@ -57,7 +57,8 @@ TEST_CASE("API answers CORS for the configured origins only", "[integration][api
     CHECK_THAT(reply.header("access-control-allow-methods"),
                Catch::Contains("GET") && Catch::Contains("POST"));
     CHECK(reply.header("access-control-allow-headers") ==
-          "Authorization, Content-Type, Idempotency-Key, X-Request-ID");
+          "Authorization, Content-Type, Idempotency-Key, X-Request-ID, MCP-Protocol-Version, "
+          "Mcp-Method, Mcp-Name");
     CHECK(reply.header("access-control-max-age") == "600");
     CHECK_FALSE(reply.header("x-request-id").empty());
   }
@@ -69,7 +70,7 @@ TEST_CASE("API answers CORS for the configured origins only", "[integration][api
     CHECK(reply.header("access-control-allow-origin") == allowed_origin);
     CHECK(reply.header("vary") == "Origin");
     CHECK(reply.header("access-control-expose-headers") ==
-          "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After");
+          "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate");
   }
 
   SECTION("another origin gets no CORS headers: neither on a preflight nor on an answer") {
@@ -106,7 +107,7 @@ TEST_CASE("API answers refused before routing are readable by an allowed origin"
     CHECK(reply.header("access-control-allow-origin") == allowed_origin);
     CHECK(reply.header("vary") == "Origin");
     CHECK(reply.header("access-control-expose-headers") ==
-          "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After");
+          "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate");
     CHECK_FALSE(reply.header("x-request-id").empty());
   };
   // Headers twice the limit, Origin first.

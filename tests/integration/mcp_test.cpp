@@ -269,3 +269,35 @@ TEST_CASE("mcp: 2026-07-28 requests without a handshake, on any replica", "[inte
   CHECK(mismatch.json().at("error").at("code") == -32020);
   CHECK(mismatch.json().at("id") == 3);
 }
+
+TEST_CASE("mcp: a browser-based client on an allowed origin (the MCP Inspector)",
+          "[integration][mcp]") {
+  memory_stack stack({{"CORS_ALLOWED_ORIGINS", "http://localhost:6274"}}, false);
+  const auto preflight = http_request(
+      stack.port(),
+      {.method = bhttp::verb::options,
+       .target = "/mcp",
+       .headers = {{"Origin", "http://localhost:6274"},
+                   {"Access-Control-Request-Method", "POST"},
+                   {"Access-Control-Request-Headers", "authorization, mcp-protocol-version"}}});
+  CHECK(preflight.status == 204);
+  CHECK_THAT(preflight.header("access-control-allow-headers"),
+             Catch::Contains("MCP-Protocol-Version"));
+  mcp_client inspector{stack, stack.mcp_token(stack.alice)};
+  const auto listed = inspector.post(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})",
+                                     {{"Origin", "http://localhost:6274"}});
+  CHECK(listed.status == 200);
+  CHECK(listed.header("access-control-allow-origin") == "http://localhost:6274");
+  const auto unauthorized = http_request(
+      stack.port(),
+      {.method = bhttp::verb::post,
+       .target = "/mcp",
+       .body = "{}",
+       .headers = {{"Origin", "http://localhost:6274"}, {"Content-Type", "application/json"}}});
+  CHECK(unauthorized.status == 401);
+  CHECK_THAT(unauthorized.header("access-control-expose-headers"),
+             Catch::Contains("WWW-Authenticate"));
+  check_problem(inspector.post(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})",
+                               {{"Origin", "http://localhost:6275"}}),
+                403);
+}

@@ -112,7 +112,8 @@ TEST_CASE("cors: a preflight from an allowed origin is answered 204 with the rou
   CHECK(answer[bhttp::field::vary] == "Origin");
   CHECK(answer[bhttp::field::access_control_allow_methods] == "GET, POST");
   CHECK(answer[bhttp::field::access_control_allow_headers] ==
-        "Authorization, Content-Type, Idempotency-Key, X-Request-ID");
+        "Authorization, Content-Type, Idempotency-Key, X-Request-ID, MCP-Protocol-Version, "
+        "Mcp-Method, Mcp-Name");
   CHECK(answer[bhttp::field::access_control_max_age] == "600");
   CHECK(answer.body().empty());
 }
@@ -142,7 +143,7 @@ TEST_CASE("cors: answers to an allowed origin are readable, errors included, oth
   CHECK(problem[bhttp::field::access_control_allow_origin] == "https://chat.openai.com");
   CHECK(problem[bhttp::field::vary] == "Origin");
   CHECK(problem[bhttp::field::access_control_expose_headers] ==
-        "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After");
+        "X-Request-ID, RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate");
 
   http::response other{bhttp::status::accepted, 11};
   two_origins.decorate("https://evil.example", other);
