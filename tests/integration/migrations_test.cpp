@@ -412,7 +412,8 @@ TEST_CASE("migrations: row-level security isolates applications for the runtime 
     REQUIRE(failure.has_value());
     CHECK(failure->sqlstate() == "42501");
   }
-  // Applications are read and updated by the services, never created by them.
+  // The services create only applications that registered themselves (dynamic registration,
+  // metadata documents), never an operator's.
   const auto insert_application = io.run(
       scoped_failure(*runtime, a,
                      "INSERT INTO custom_gpt_applications (name, client_id, client_secret_hash)"
