@@ -11,7 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/logging/logger.hpp"
-#include "common/queue/job_store.hpp"
+#include "common/queue/job_queue.hpp"
 #include "common/queue/keys.hpp"
 #include "worker/job_attempt.hpp"
 #include "worker/job_decision.hpp"
@@ -96,7 +96,7 @@ std::shared_ptr<job_runner> job_runner::create(net::any_io_executor executor, jo
   runner->consumer_->set_hand_back(
       [commands = runner->commands_, ttl = runner->settings_.record_ttl](
           const redis::stream_entry& entry) -> net::awaitable<bool> {
-        const bool handed_back = co_await queue::hand_back(*commands, entry, ttl);
+        const bool handed_back = co_await queue::job_queue(*commands, ttl).hand_back(entry);
         if (handed_back) {
           logging::warn("job handed back unfinished at shutdown",
                         {{"job_id", entry.id}, {"outcome", "handed_back"}});
@@ -154,7 +154,7 @@ net::awaitable<void> job_runner::schedule_loop() {
   while (!stopping_) {
     std::int64_t moved = 0;
     try {
-      moved = co_await queue::move_due_jobs(*commands_, scheduler_batch);
+      moved = co_await jobs().move_due(scheduler_batch);
     } catch (const std::exception& error) {
       logging::warn("moving due delayed jobs failed", {{"error", error.what()}});
     }
@@ -170,7 +170,7 @@ net::awaitable<void> job_runner::schedule_loop() {
 net::awaitable<void> job_runner::backlog_loop() {
   do {
     try {
-      const auto counts = co_await queue::read_backlog(*commands_);
+      const auto counts = co_await jobs().read_backlog();
       metrics_.queue_jobs.labels({"undelivered"}).set(static_cast<double>(counts.undelivered));
       metrics_.queue_jobs.labels({"pending"}).set(static_cast<double>(counts.pending));
       metrics_.queue_jobs.labels({"delayed"}).set(static_cast<double>(counts.delayed));
@@ -197,7 +197,7 @@ net::awaitable<queue::verdict> job_runner::process(const queue::delivery& delive
   }
   const queue::job value = std::move(decoded).value();
   const std::string op(queue::to_string(value.op));
-  if (!co_await queue::mark_running(*commands_, value, settings_.record_ttl)) {
+  if (!co_await jobs().mark_running(value)) {
     metrics_.processed.labels({op, "duplicate"}).inc();
     logging::info(
         "job already finished elsewhere; duplicate delivery acknowledged",
@@ -232,7 +232,7 @@ net::awaitable<queue::verdict> job_runner::process(const queue::delivery& delive
       decide(value, result, retry_, finished, settings_.scheduler_interval,
              {.first = bank.event_poll_delay, .longest = bank.event_poll_max_delay}, count);
   const auto change = settlement_of(value, result, decision, entry.id, finished, duration);
-  const bool settled = co_await queue::settle(*commands_, change, settings_.record_ttl);
+  const bool settled = co_await jobs().settle(change);
   const std::string outcome_name(to_string(decision.what));
   if (!settled) {
     metrics_.processed.labels({op, "duplicate"}).inc();

@@ -12,6 +12,7 @@
 #include "common/memory_bank/client.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/queue/job.hpp"
+#include "common/queue/job_queue.hpp"
 #include "common/queue/retry_policy.hpp"
 #include "common/queue/stream_consumer.hpp"
 #include "common/redis/client.hpp"
@@ -56,6 +57,8 @@ class job_runner : public std::enable_shared_from_this<job_runner> {
   // Waits on `timer` for `duration` or until woken; false once stopping.
   boost::asio::awaitable<bool> pause(boost::asio::steady_timer& timer,
                                      std::chrono::milliseconds duration);
+
+  queue::job_queue jobs() const { return queue::job_queue(*commands_, settings_.record_ttl); }
 
   job_settings settings_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;

@@ -5,7 +5,7 @@
 
 #include "common/memory_bank/client.hpp"
 #include "common/queue/job.hpp"
-#include "common/queue/job_store.hpp"
+#include "common/queue/job_queue.hpp"
 #include "worker/job_decision.hpp"
 
 namespace gpt_adapter::worker {

@@ -13,7 +13,7 @@
 
 #include "common/postgres/migration_runner.hpp"
 #include "common/postgres/pool.hpp"
-#include "common/queue/job_store.hpp"
+#include "common/queue/job_queue.hpp"
 #include "common/queue/keys.hpp"
 #include "common/redis/client.hpp"
 #include "common/redis/stream_reply.hpp"
@@ -102,12 +102,12 @@ struct pipeline {
     value.enqueued_at =
         std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     value.deadline = value.enqueued_at + std::chrono::minutes(5);
-    threads.run(queue::enqueue(*client, value, record_ttl));
+    threads.run(queue::job_queue(*client, record_ttl).enqueue(value));
     return value;
   }
 
   std::optional<queue::job_record> record(const std::string& request_id) {
-    return threads.run(queue::read_record(*client, request_id));
+    return threads.run(queue::job_queue(*client).read_record(request_id));
   }
 
   bool has_status(const std::string& request_id, queue::job_status status) {
@@ -645,7 +645,7 @@ TEST_CASE("SIGTERM: the worker finishes what it can and hands back the rest at o
   CHECK((first->process().wait_exit(20s) == 0 || show_log(*first)));
   CHECK(transitions(*first, "job handed back unfinished at shutdown").size() == 2);
   // Nothing is held by the stopped consumer: all four wait in the stream, records say queued.
-  const auto backlog = stack.threads.run(queue::read_backlog(*stack.client));
+  const auto backlog = stack.threads.run(queue::job_queue(*stack.client).read_backlog());
   CHECK(backlog.pending == 0);
   CHECK(backlog.undelivered == 4);
   for (int i = 0; i < 4; ++i) {
@@ -696,7 +696,7 @@ TEST_CASE(
   CHECK(sequence == std::vector<std::string>{"shutdown requested", "job loop stops claiming",
                                              "drained; stopping"});
   CHECK(stack.has_status("req-after-stop", queue::job_status::queued));
-  const auto backlog = stack.threads.run(queue::read_backlog(*stack.client));
+  const auto backlog = stack.threads.run(queue::job_queue(*stack.client).read_backlog());
   CHECK(backlog.pending == 0);
   CHECK(backlog.undelivered == 1);
 }

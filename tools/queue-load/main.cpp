@@ -1,9 +1,9 @@
 // Load generator for bench/worker-throughput.sh: enqueues N create jobs of application APP_ID
 // (which must exist, or every history row fails its foreign key) the way the API does
-// (queue::enqueue), waits until the queue and the history stream are drained, then reads every
-// job record once and prints one JSON line with the enqueue rate, the end-to-end throughput and
-// the queue-to-done latency percentiles (from the records' created_at and completed_at). Exits 1
-// when a job did not succeed or anything was dead-lettered.
+// (queue::job_queue::enqueue), waits until the queue and the history stream are drained, then reads
+// every job record once and prints one JSON line with the enqueue rate, the end-to-end throughput
+// and the queue-to-done latency percentiles (from the records' created_at and completed_at). Exits
+// 1 when a job did not succeed or anything was dead-lettered.
 //   gpt-adapter-queue-load REDIS_URL APP_ID JOBS [IN_FLIGHT]
 #include <algorithm>
 #include <chrono>
@@ -24,7 +24,7 @@
 
 #include "common/auth/secret_hash.hpp"
 #include "common/logging/logger.hpp"
-#include "common/queue/job_store.hpp"
+#include "common/queue/job_queue.hpp"
 #include "common/queue/keys.hpp"
 #include "common/queue/timestamp.hpp"
 #include "common/redis/client.hpp"
@@ -66,13 +66,13 @@ net::awaitable<void> enqueue_share(redis::client& client, std::string applicatio
     value.payload = boost::json::object{{"content", "bench memory " + std::to_string(i)}};
     value.enqueued_at = now_ms();
     value.deadline = value.enqueued_at + std::chrono::minutes(10);
-    co_await queue::enqueue(client, value, std::chrono::hours(1));
+    co_await queue::job_queue(client, std::chrono::hours(1)).enqueue(value);
   }
 }
 
 net::awaitable<run_result> run(std::shared_ptr<redis::client> client, std::string application_id,
                                long long jobs, long long in_flight) {
-  co_await queue::ensure_streams(*client);
+  co_await queue::job_queue(*client).ensure_streams();
   const std::string prefix = "load-" + gpt_adapter::auth::random_token(6) + "-";
   const auto executor = co_await net::this_coro::executor;
   const auto started = std::chrono::steady_clock::now();
