@@ -292,7 +292,8 @@ net::awaitable<void> stream_consumer::liveness_loop() {
       logging::warn("checking the stream's consumers failed",
                     {{"stream", settings_.stream}, {"error", error.what()}});
     }
-  } while (co_await pause(liveness_timer_, settings_.heartbeat_interval));
+  } while (co_await pause(liveness_timer_,
+                          std::min(settings_.heartbeat_interval, settings_.claim_interval)));
 }
 
 net::awaitable<void> stream_consumer::refresh_heartbeat() {
@@ -436,6 +437,11 @@ void stream_consumer::dispatch(std::vector<delivery> batch) {
                 [self = shared_from_this()](const std::exception_ptr& failure) {
                   log_failure("stream consumer call failed", failure);
                   --self->in_flight_;
+                  // Entries taken over or reclaimed while every slot was busy wait in forming_;
+                  // once stopping they stay there, to be handed back.
+                  if (!self->stopping_) {
+                    self->dispatch_due();
+                  }
                   self->slot_timer_.cancel();
                   self->drain_timer_.cancel();
                 });

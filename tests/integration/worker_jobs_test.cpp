@@ -563,20 +563,21 @@ TEST_CASE("kill -9 of one of two workers: the other runs every job it held withi
 TEST_CASE("a live worker slower than the heartbeat TTL keeps its jobs",
           "[integration][worker][jobs]") {
   pipeline stack;
-  stack.bank.set_faults({{"latency_ms", 2500}});
+  stack.bank.set_faults({{"latency_ms", 5000}});
   auto slow = stack.start_worker({{"WORKER_CONCURRENCY", "2"},
                                   {"WORKER_CONSUMER_NAME", "slow"},
-                                  {"WORKER_HEARTBEAT_INTERVAL_MS", "100"},
-                                  {"WORKER_HEARTBEAT_TTL_MS", "500"}});
+                                  {"WORKER_HEARTBEAT_INTERVAL_MS", "200"},
+                                  {"WORKER_HEARTBEAT_TTL_MS", "1500"}});
   stack.enqueue("req-slow-0");
   stack.enqueue("req-slow-1");
   REQUIRE(wait_until([&] { return held_jobs(stack, "slow").size() == 2; }, 20s, 20ms));
-  // Another worker with free slots, looking for dead consumers five times per TTL, while the slow
-  // one runs its two jobs for five TTLs: its consumer is idle (it does not read with no free
-  // slot) but its heartbeat is alive.
+  // Another worker with free slots, looking for dead consumers several times per TTL, while the
+  // slow one runs its two jobs for over three TTLs: its consumer is idle (it does not read with
+  // no free slot) but its heartbeat is alive. (The TTL leaves room for a sanitizer build's
+  // stalls on a loaded machine: a refresh later than the TTL would look like a death.)
   auto idle = stack.start_worker({{"WORKER_CONSUMER_NAME", "idle"},
-                                  {"WORKER_HEARTBEAT_INTERVAL_MS", "100"},
-                                  {"WORKER_HEARTBEAT_TTL_MS", "500"}});
+                                  {"WORKER_HEARTBEAT_INTERVAL_MS", "200"},
+                                  {"WORKER_HEARTBEAT_TTL_MS", "1500"}});
   REQUIRE(wait_until(
       [&] {
         return stack.has_status("req-slow-0", queue::job_status::succeeded) &&
