@@ -15,7 +15,7 @@
 #include "common/audit/audit_log.hpp"
 #include "common/logging/logger.hpp"
 #include "common/queue/completion_waiter.hpp"
-#include "common/queue/job_store.hpp"
+#include "common/queue/job_queue.hpp"
 #include "common/service/http_service.hpp"
 
 namespace gpt_adapter::api {
@@ -72,7 +72,7 @@ int run_api_service() {
   boost::asio::co_spawn(
       api.context(),
       [redis = api.dependencies().redis]() -> boost::asio::awaitable<void> {
-        co_await queue::ensure_streams(*redis);
+        co_await queue::job_queue(*redis).ensure_streams();
       },
       [](const std::exception_ptr& failure) {
         if (failure) {

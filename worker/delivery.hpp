@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/config/settings.hpp"
+#include "common/queue/stream_consumer.hpp"
 #include "common/service/http_service.hpp"
 #include "worker/delivery_settings.hpp"
 
@@ -13,6 +14,7 @@ namespace gpt_adapter::worker {
 // registers their stop as a shutdown hook of `service`. `consumer` is this process's consumer
 // name (WORKER_CONSUMER_NAME, unique per process), used in the sinks' own consumer groups.
 void start_delivery(service::http_service& service, const config::redis_settings& redis,
-                    const delivery_settings& settings, const std::string& consumer);
+                    const delivery_settings& settings, const std::string& consumer,
+                    queue::stream_consumer_metrics& consumer_metrics);
 
 }  // namespace gpt_adapter::worker

@@ -14,6 +14,10 @@ struct stream_sink_settings {
   // Entries another worker read but left unacknowledged this long are taken over (XAUTOCLAIM):
   // that worker died with them. Longer than a batch write can take.
   std::chrono::milliseconds claim_idle{60000};
+  // The consumer's liveness heartbeat (WORKER_HEARTBEAT_INTERVAL_MS and _TTL_MS, which every
+  // consumer of the worker shares): a dead worker's entries are taken over once it lapses.
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds heartbeat_ttl{5000};
   // After a failed write the batch is retried with exponential backoff up to retry_max.
   std::chrono::milliseconds retry_initial{250};
   std::chrono::milliseconds retry_max{30000};

@@ -30,9 +30,33 @@ std::chrono::milliseconds event_poll_delay(const event_polling& polling, int pol
   return std::min(delay, polling.longest);
 }
 
-job_decision decide(const queue::job& value, const memory_bank::call_result& result,
-                    const queue::retry_policy& policy, queue::time_point now,
-                    std::chrono::milliseconds minimum_delay, const event_polling& polling) {
+namespace {
+
+bool poisoned(const delivery_count& delivered) {
+  return delivered.deliveries > delivered.max_deliveries;
+}
+
+}  // namespace
+
+std::optional<std::string> refuse_attempt(const queue::job& value, const delivery_count& delivered,
+                                          queue::time_point now) {
+  if (poisoned(delivered)) {
+    return "handed out " + std::to_string(delivered.deliveries) +
+           " times without being settled (JOB_MAX_DELIVERIES " +
+           std::to_string(delivered.max_deliveries) + "): its workers stopped while running it";
+  }
+  if (now > value.deadline) {
+    return std::string("deadline passed before the attempt started");
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+job_decision decide_from_answer(const queue::job& value, const memory_bank::call_result& result,
+                                const queue::retry_policy& policy, queue::time_point now,
+                                std::chrono::milliseconds minimum_delay,
+                                const event_polling& polling) {
   using kind = memory_bank::call_result::kind;
   job_decision decision;
   switch (result.outcome) {
@@ -94,6 +118,25 @@ job_decision decide(const queue::job& value, const memory_bank::call_result& res
   }
   decision.what = job_decision::action::dead_letter;
   decision.reason = next.dead_letter.value_or(queue::dead_letter_reason::exhausted);
+  return decision;
+}
+
+}  // namespace
+
+job_decision decide(const queue::job& value, const memory_bank::call_result& result,
+                    const queue::retry_policy& policy, queue::time_point now,
+                    std::chrono::milliseconds minimum_delay, const event_polling& polling,
+                    const delivery_count& delivered) {
+  auto decision = decide_from_answer(value, result, policy, now, minimum_delay, polling);
+  const bool final =
+      decision.what == job_decision::action::succeed || decision.what == job_decision::action::fail;
+  if (poisoned(delivered)) {
+    decision.what = job_decision::action::dead_letter;
+    decision.reason = queue::dead_letter_reason::redelivered;
+  } else if (!final && now > value.deadline) {
+    decision.what = job_decision::action::dead_letter;
+    decision.reason = queue::dead_letter_reason::past_deadline;
+  }
   return decision;
 }
 

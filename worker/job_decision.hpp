@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -38,6 +40,18 @@ struct event_polling {
 
 std::chrono::milliseconds event_poll_delay(const event_polling& polling, int polls);
 
+// How often the job's stream entry was handed out (this time included), and the limit
+// (JOB_MAX_DELIVERIES) past which it is poison: its workers died running it.
+struct delivery_count {
+  std::int64_t deliveries = 1;
+  std::int64_t max_deliveries = std::numeric_limits<std::int64_t>::max();
+};
+
+// Why the attempt must not start (poison, or the deadline already passed), as the error to
+// record; nullopt when it runs. decide() then dead-letters the job with the matching reason.
+std::optional<std::string> refuse_attempt(const queue::job& value, const delivery_count& delivered,
+                                          queue::time_point now);
+
 std::string_view to_string(job_decision::action what);
 
 // Decides from the Memory Bank's answer. A transient failure or refused credentials are retried
@@ -45,10 +59,12 @@ std::string_view to_string(job_decision::action what);
 // a rejected call is dead-lettered at once; an open circuit delays the job until the breaker lets
 // a trial through (`retry_after`, at least `minimum_delay`) without counting an attempt; an add
 // the Memory Bank is still processing waits for its next poll within the same attempt. Any wait
-// past the job's deadline dead-letters it instead.
+// past the job's deadline dead-letters it instead, and so does a poison entry (handed out more
+// than max_deliveries times), whatever the answer.
 job_decision decide(const queue::job& value, const memory_bank::call_result& result,
                     const queue::retry_policy& policy, queue::time_point now,
-                    std::chrono::milliseconds minimum_delay, const event_polling& polling);
+                    std::chrono::milliseconds minimum_delay, const event_polling& polling,
+                    const delivery_count& delivered = {});
 
 // The Memory Bank user a job acts for: its end user, or, for a job with no end user (an API
 // key acting for the whole application), the application's own namespace "app:<application_id>",

@@ -6,25 +6,24 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "common/metrics/registry.hpp"
 #include "common/postgres/pool.hpp"
+#include "common/queue/stream_consumer.hpp"
 #include "common/redis/client.hpp"
 #include "common/redis/stream_reply.hpp"
 #include "worker/delivery_settings.hpp"
 
-// Durable delivery from a Redis stream into PostgreSQL: entries are read with a consumer group,
-// written in batches, and acknowledged (and deleted) only after the write committed. Until then
+// Durable delivery from a Redis stream into PostgreSQL: entries are read with a consumer group
+// (queue::stream_consumer), written in batches, and acknowledged (and deleted) only after the
+// write committed. Until then
 // they stay in the group's pending list, so neither a PostgreSQL outage nor a crash loses one,
 // and the writes are idempotent, so an entry written twice (a crash between COMMIT and XACK, a
 // takeover by another worker) is stored once.
@@ -77,6 +76,10 @@ class stream_sink_metrics {
   metrics::family<metrics::gauge>& dead_;
 };
 
+// The PostgreSQL policy on top of the queue's stream consumer: each batch is written in one
+// transaction and acknowledged only after it committed; while PostgreSQL is unavailable the
+// batch is retried with exponential backoff and nothing more is read; entries PostgreSQL refuses
+// are found one by one and go to the dead stream.
 class stream_sink : public std::enable_shared_from_this<stream_sink> {
   struct private_tag {};
 
@@ -93,66 +96,38 @@ class stream_sink : public std::enable_shared_from_this<stream_sink> {
   static std::shared_ptr<stream_sink> create(boost::asio::any_io_executor executor,
                                              sink_destination destination,
                                              stream_sink_settings settings, connections targets,
-                                             std::string consumer, stream_sink_metrics& metrics);
-  stream_sink(private_tag, boost::asio::any_io_executor executor, sink_destination destination,
-              stream_sink_settings settings, connections targets, std::string consumer,
-              stream_sink_metrics& metrics);
+                                             std::string consumer, stream_sink_metrics& metrics,
+                                             queue::stream_consumer_metrics& consumer_metrics);
+  stream_sink(private_tag, sink_destination destination, stream_sink_settings settings,
+              connections targets, stream_sink_metrics& metrics);
 
-  // Creates the group if needed and runs until stop(): first this consumer's own pending
-  // entries (left by a previous run under the same name), then stale ones of other consumers
-  // and new ones.
   void start();
   // Stops reading, writes the batch in hand once more (what cannot be written stays pending
-  // for the next run) and returns when the sink has finished. Idempotent.
+  // for a takeover) and returns when the sink has finished. Idempotent.
   boost::asio::awaitable<void> stop();
 
  private:
   using clock = std::chrono::steady_clock;
-
-  boost::asio::awaitable<void> run();
-  boost::asio::awaitable<void> create_group();
-  boost::asio::awaitable<void> read_own_pending();
-  boost::asio::awaitable<void> claim_stale();
-  boost::asio::awaitable<void> read_new();
-  void take(std::vector<redis::stream_entry> entries);
-  bool flush_due() const;
-  // Writes the batch; false when PostgreSQL failed and the batch is kept for a retry.
-  boost::asio::awaitable<bool> flush();
-  // Runs the statements in one transaction; returns the rows inserted or updated.
-  boost::asio::awaitable<std::size_t> write(const std::vector<application_statement>& statements);
-  // After a batch was refused for its data, writes its entries one by one and returns those
-  // PostgreSQL refused; nullopt when it became unavailable meanwhile.
   struct one_by_one_result {
     std::vector<rejected_entry> rejected;
     std::size_t stored = 0;
   };
-  boost::asio::awaitable<std::optional<one_by_one_result>> write_one_by_one();
-  boost::asio::awaitable<void> dead_letter(const std::vector<rejected_entry>& rejected);
-  boost::asio::awaitable<void> count_dead();
-  boost::asio::awaitable<void> acknowledge(std::vector<std::string> ids);
-  boost::asio::awaitable<void> pause(std::chrono::milliseconds delay);
-  void update_gauges();
+
+  boost::asio::awaitable<std::vector<queue::verdict>> write_batch(
+      const std::vector<queue::delivery>& batch);
+  // Runs the statements in one transaction; returns the rows inserted or updated.
+  boost::asio::awaitable<std::size_t> write(const std::vector<application_statement>& statements);
+  // After a batch was refused for its data, writes its entries one by one and returns those
+  // PostgreSQL refused; nullopt when it became unavailable meanwhile.
+  boost::asio::awaitable<std::optional<one_by_one_result>> write_one_by_one(
+      const std::vector<redis::stream_entry>& entries);
+  void show_waiting(const std::vector<redis::stream_entry>& entries);
 
   sink_destination destination_;
   stream_sink_settings settings_;
   connections targets_;
-  std::string consumer_;
-  boost::asio::strand<boost::asio::any_io_executor> strand_;
-  std::shared_ptr<redis::client> reader_;
-  std::atomic<bool> started_{false};
-  std::atomic<bool> stopping_{false};
-  boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> finished_;
-
-  // Touched only by run(), on strand_.
-  boost::asio::steady_timer pause_timer_;
-  std::vector<redis::stream_entry> batch_;
-  std::set<std::string> batch_ids_;
-  clock::time_point batch_started_{};
-  std::string own_pending_cursor_ = "0";  // empty once this consumer's old PEL is drained
-  std::string claim_cursor_ = "0-0";
-  clock::time_point next_claim_{};
-  std::chrono::milliseconds retry_delay_;
-  clock::time_point next_dead_count_{};
+  std::shared_ptr<queue::stream_consumer> consumer_;
+  std::chrono::milliseconds retry_delay_;  // touched by write_batch only: one call at a time
 
   metrics::counter& written_;
   metrics::counter& rejected_;

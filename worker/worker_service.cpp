@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/logging/logger.hpp"
+#include "common/queue/stream_consumer.hpp"
 #include "common/service/http_service.hpp"
 #include "worker/delivery.hpp"
 #include "worker/job_runner.hpp"
@@ -18,11 +19,17 @@ int run_worker_service() {
   // The sinks' dead streams are counted as often as the job queue's backlog.
   delivery.audit.dead_count_interval = settings.jobs.backlog_interval;
   delivery.job_history.dead_count_interval = settings.jobs.backlog_interval;
+  for (auto* sink : {&delivery.audit, &delivery.job_history}) {
+    sink->heartbeat_interval = settings.jobs.heartbeat_interval;
+    sink->heartbeat_ttl = settings.jobs.heartbeat_ttl;
+  }
   logging::init("gpt-adapter-worker", settings.common.logging.level, settings.common.logging.format,
                 settings.common.logging.environment);
   service::http_service worker("worker ops", settings.common, settings.ops_listener);
-  start_jobs(worker, settings);
-  start_delivery(worker, settings.common.redis, delivery, settings.jobs.consumer_name);
+  queue::stream_consumer_metrics consumer_metrics(worker.metrics());
+  start_jobs(worker, settings, consumer_metrics);
+  start_delivery(worker, settings.common.redis, delivery, settings.jobs.consumer_name,
+                 consumer_metrics);
   return worker.run(started);
 }
 

@@ -56,6 +56,17 @@ job_settings read_job_settings(const config::env_reader& env) {
                                           milliseconds(10), milliseconds(3600000));
   settings.backlog_interval = env.millis_or("WORKER_BACKLOG_INTERVAL_MS", defaults.backlog_interval,
                                             milliseconds(100), milliseconds(3600000));
+  settings.heartbeat_interval =
+      env.millis_or("WORKER_HEARTBEAT_INTERVAL_MS", defaults.heartbeat_interval, milliseconds(50),
+                    milliseconds(60000));
+  settings.heartbeat_ttl = env.millis_or("WORKER_HEARTBEAT_TTL_MS", defaults.heartbeat_ttl,
+                                         milliseconds(200), milliseconds(600000));
+  if (settings.heartbeat_ttl < 2 * settings.heartbeat_interval) {
+    throw config::config_error(
+        "WORKER_HEARTBEAT_TTL_MS must be at least twice WORKER_HEARTBEAT_INTERVAL_MS (" +
+        std::to_string(settings.heartbeat_interval.count()) +
+        "), or one late refresh would make a live worker look dead");
+  }
   settings.record_ttl = queue::read_record_ttl(env);
   settings.retry.max_attempts =
       static_cast<int>(env.integer_or("JOB_MAX_ATTEMPTS", defaults.retry.max_attempts, 1, 100));

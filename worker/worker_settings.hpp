@@ -23,6 +23,10 @@ struct job_settings {
   std::chrono::milliseconds scheduler_interval{250};     // WORKER_SCHEDULER_INTERVAL_MS
   std::chrono::milliseconds claim_interval{5000};        // WORKER_CLAIM_INTERVAL_MS
   std::chrono::milliseconds backlog_interval{5000};      // WORKER_BACKLOG_INTERVAL_MS
+  // Each of the worker's stream consumers refreshes a heartbeat key this often, with this TTL;
+  // once one lapses, any live worker takes over that consumer's pending entries at once.
+  std::chrono::milliseconds heartbeat_interval{1000};  // WORKER_HEARTBEAT_INTERVAL_MS
+  std::chrono::milliseconds heartbeat_ttl{5000};       // WORKER_HEARTBEAT_TTL_MS
   std::chrono::milliseconds record_ttl{
       std::chrono::seconds(queue::default_record_ttl_seconds)};  // JOB_RECORD_TTL_SECONDS
   // JOB_MAX_ATTEMPTS, JOB_RETRY_BASE_DELAY_MS, JOB_RETRY_MAX_DELAY_MS

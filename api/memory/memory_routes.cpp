@@ -20,7 +20,7 @@
 #include "common/http/request_id.hpp"
 #include "common/logging/logger.hpp"
 #include "common/memory_bank/operations.hpp"
-#include "common/queue/job_store.hpp"
+#include "common/queue/job_queue.hpp"
 #include "common/queue/timestamp.hpp"
 
 namespace gpt_adapter::api::memory {
@@ -195,8 +195,8 @@ asio::awaitable<void> enqueue(const route_state& state, const http::request_cont
     extras.companion_stream = audit::keys::stream;
     extras.companion_fields = std::move(audit_entry);
   }
-  const auto id = co_await queue::enqueue_with(*state.dependencies.redis, value,
-                                               state.dependencies.settings.record_ttl, extras);
+  queue::job_queue jobs(*state.dependencies.redis, state.dependencies.settings.record_ttl);
+  const auto id = co_await jobs.enqueue_with(value, extras);
   if (!id) {
     refuse(bhttp::status::conflict,
            "This X-Request-ID was already used for another request; send a new one or none.");
@@ -622,7 +622,8 @@ asio::awaitable<http::response> job_status(const state_ptr& state, http::request
   if (!http::is_acceptable_request_id(request_id)) {
     refuse(bhttp::status::not_found, "No such request for this caller.");
   }
-  const auto record = co_await queue::read_record(*state->dependencies.redis, request_id);
+  queue::job_queue jobs(*state->dependencies.redis, state->dependencies.settings.record_ttl);
+  const auto record = co_await jobs.read_record(request_id);
   // Another caller's job is answered exactly like one that does not exist.
   if (!record || record->application_id != caller.application_id ||
       record->end_user_id != caller.end_user_id) {

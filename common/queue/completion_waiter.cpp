@@ -11,7 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/queue/job_outcome.hpp"
-#include "common/queue/job_store.hpp"
+#include "common/queue/job_queue.hpp"
 #include "common/queue/keys.hpp"
 
 namespace gpt_adapter::queue {
@@ -137,7 +137,7 @@ net::awaitable<std::optional<job_record>> completion_waiter::wait_on_strand(
       const std::lock_guard lock(mutex_);
       self->notified = false;
     }
-    auto record = co_await read_record(*commands_, self->request_id);
+    auto record = co_await job_queue(*commands_).read_record(self->request_id);
     if (record && is_final(record->status)) {
       co_return record;
     }

@@ -39,23 +39,24 @@ job_record queued_record(const job& value) {
 
 stream_fields encode_record(const job_record& value) {
   stream_fields entry;
-  entry.emplace_back("status", std::string(to_string(value.status)));
-  entry.emplace_back("operation", std::string(to_string(value.op)));
-  entry.emplace_back("application_id", value.application_id);
-  fields::append_optional(entry, "end_user_id", value.end_user_id);
-  entry.emplace_back("attempts", std::to_string(value.attempts));
-  entry.emplace_back("created_at", format_timestamp(value.created_at));
-  entry.emplace_back("updated_at", format_timestamp(value.updated_at));
+  entry.emplace_back(record_fields::status, std::string(to_string(value.status)));
+  entry.emplace_back(record_fields::operation, std::string(to_string(value.op)));
+  entry.emplace_back(record_fields::application_id, value.application_id);
+  fields::append_optional(entry, record_fields::end_user_id, value.end_user_id);
+  entry.emplace_back(record_fields::attempts, std::to_string(value.attempts));
+  entry.emplace_back(record_fields::created_at, format_timestamp(value.created_at));
+  entry.emplace_back(record_fields::updated_at, format_timestamp(value.updated_at));
   if (value.completed_at) {
-    entry.emplace_back("completed_at", format_timestamp(*value.completed_at));
+    entry.emplace_back(record_fields::completed_at, format_timestamp(*value.completed_at));
   }
-  fields::append_optional(entry, "result", value.result);
-  fields::append_optional(entry, "error", value.error);
+  fields::append_optional(entry, record_fields::result, value.result);
+  fields::append_optional(entry, record_fields::error, value.error);
   if (value.error_code) {
-    entry.emplace_back("error_code", std::string(to_string(*value.error_code)));
+    entry.emplace_back(record_fields::error_code, std::string(to_string(*value.error_code)));
   }
-  fields::append_optional(entry, "memory_bank_status", value.memory_bank_status);
-  fields::append_optional(entry, "memory_bank_request_id", value.memory_bank_request_id);
+  fields::append_optional(entry, record_fields::memory_bank_status, value.memory_bank_status);
+  fields::append_optional(entry, record_fields::memory_bank_request_id,
+                          value.memory_bank_request_id);
   return entry;
 }
 
@@ -64,47 +65,52 @@ auth::value_or_error<job_record, decode_error> decode_record(const stream_fields
     return *duplicate;
   }
   job_record record;
-  if (auto error = fields::required_status(entry, "status", record.status)) {
+  if (auto error = fields::required_status(entry, record_fields::status, record.status)) {
     return *error;
   }
-  if (auto error = fields::required_operation(entry, "operation", record.op)) {
+  if (auto error = fields::required_operation(entry, record_fields::operation, record.op)) {
     return *error;
   }
-  if (auto error = fields::required_text(entry, "application_id", record.application_id)) {
+  if (auto error =
+          fields::required_text(entry, record_fields::application_id, record.application_id)) {
     return *error;
   }
-  if (auto error = fields::optional_text(entry, "end_user_id", record.end_user_id)) {
+  if (auto error = fields::optional_text(entry, record_fields::end_user_id, record.end_user_id)) {
     return *error;
   }
-  if (auto error = fields::required_integer(entry, "attempts", 0, 1'000'000, record.attempts)) {
+  if (auto error =
+          fields::required_integer(entry, record_fields::attempts, 0, 1'000'000, record.attempts)) {
     return *error;
   }
-  if (auto error = fields::required_timestamp(entry, "created_at", record.created_at)) {
+  if (auto error =
+          fields::required_timestamp(entry, record_fields::created_at, record.created_at)) {
     return *error;
   }
-  if (auto error = fields::required_timestamp(entry, "updated_at", record.updated_at)) {
+  if (auto error =
+          fields::required_timestamp(entry, record_fields::updated_at, record.updated_at)) {
     return *error;
   }
-  if (auto error = fields::optional_timestamp(entry, "completed_at", record.completed_at)) {
+  if (auto error =
+          fields::optional_timestamp(entry, record_fields::completed_at, record.completed_at)) {
     return *error;
   }
-  if (const std::string* result = fields::find(entry, "result")) {
+  if (const std::string* result = fields::find(entry, record_fields::result)) {
     record.result = *result;
   }
-  if (auto error = fields::optional_text(entry, "error", record.error)) {
+  if (auto error = fields::optional_text(entry, record_fields::error, record.error)) {
     return *error;
   }
   // A code this version does not know (written by a newer worker during a rolling update)
   // reads as none: the record stays readable and the job is answered by its status.
-  if (const std::string* code_text = fields::find(entry, "error_code")) {
+  if (const std::string* code_text = fields::find(entry, record_fields::error_code)) {
     record.error_code = parse_job_error_code(*code_text);
   }
-  if (auto error = fields::optional_integer(entry, "memory_bank_status", 100, 599,
+  if (auto error = fields::optional_integer(entry, record_fields::memory_bank_status, 100, 599,
                                             record.memory_bank_status)) {
     return *error;
   }
-  if (auto error =
-          fields::optional_text(entry, "memory_bank_request_id", record.memory_bank_request_id)) {
+  if (auto error = fields::optional_text(entry, record_fields::memory_bank_request_id,
+                                         record.memory_bank_request_id)) {
     return *error;
   }
   return record;

@@ -43,6 +43,24 @@ struct job_record {
   friend bool operator==(const job_record&, const job_record&) = default;
 };
 
+// The record hash's field names, declared once: the encoder, the decoder and the queue's Lua
+// scripts (which get the names they touch as arguments) all use these.
+namespace record_fields {
+inline constexpr std::string_view status = "status";
+inline constexpr std::string_view operation = "operation";
+inline constexpr std::string_view application_id = "application_id";
+inline constexpr std::string_view end_user_id = "end_user_id";
+inline constexpr std::string_view attempts = "attempts";
+inline constexpr std::string_view created_at = "created_at";
+inline constexpr std::string_view updated_at = "updated_at";
+inline constexpr std::string_view completed_at = "completed_at";
+inline constexpr std::string_view result = "result";
+inline constexpr std::string_view error = "error";
+inline constexpr std::string_view error_code = "error_code";
+inline constexpr std::string_view memory_bank_status = "memory_bank_status";
+inline constexpr std::string_view memory_bank_request_id = "memory_bank_request_id";
+}  // namespace record_fields
+
 // The record of a job just enqueued: queued, no attempt yet, created and updated at enqueue.
 job_record queued_record(const job& value);
 

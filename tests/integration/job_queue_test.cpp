@@ -1,3 +1,5 @@
+#include "common/queue/job_queue.hpp"
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -10,7 +12,6 @@
 #include <catch2/catch.hpp>
 
 #include "common/queue/completion_waiter.hpp"
-#include "common/queue/job_store.hpp"
 #include "common/queue/keys.hpp"
 #include "common/redis/client.hpp"
 #include "common/redis/stream_reply.hpp"
@@ -51,9 +52,23 @@ struct queue_fixture {
     client =
         redis::client::create(threads.context().get_executor(), redis::parse_url(server.url()));
     client->start();
-    threads.run(queue::ensure_streams(*client));
+    threads.run(jobs().ensure_streams());
   }
   ~queue_fixture() { client->stop(); }
+
+  queue::job_queue jobs() const { return queue::job_queue(*client, record_ttl); }
+
+  // The ids `consumer` holds in the group's pending list.
+  std::vector<std::string> pending_ids(const std::string& consumer) {
+    const auto pending =
+        direct.run({"XPENDING", std::string(queue::keys::jobs_stream),
+                    std::string(queue::keys::consumer_group), "-", "+", "10", consumer});
+    std::vector<std::string> ids;
+    for (const auto& item : pending.as_array()) {
+      ids.emplace_back(item.as_array().at(0).as_string());
+    }
+    return ids;
+  }
 
   // Reads up to `count` new entries as `consumer`, as a worker does.
   std::vector<redis::stream_entry> read_new(const std::string& consumer, int count = 10) {
@@ -67,7 +82,7 @@ struct queue_fixture {
   }
 
   std::optional<queue::job_record> record(const std::string& request_id) {
-    return threads.run(queue::read_record(*client, request_id));
+    return threads.run(jobs().read_record(request_id));
   }
 };
 
@@ -98,10 +113,10 @@ queue::settlement succeeded(const queue::job& value, const std::string& entry_id
 TEST_CASE("queue: creating the streams twice is fine, and an enqueued job is readable at once",
           "[integration][queue]") {
   queue_fixture fixture;
-  fixture.threads.run(queue::ensure_streams(*fixture.client));
+  fixture.threads.run(fixture.jobs().ensure_streams());
 
   const auto value = make_job("req-enqueue");
-  const auto id = fixture.threads.run(queue::enqueue(*fixture.client, value, record_ttl));
+  const auto id = fixture.threads.run(fixture.jobs().enqueue(value));
   CHECK_FALSE(id.empty());
 
   const auto record = fixture.record("req-enqueue");
@@ -127,15 +142,15 @@ TEST_CASE("queue: settling records once; the second settlement of an entry chang
           "[integration][queue]") {
   queue_fixture fixture;
   const auto value = make_job("req-settle");
-  fixture.threads.run(queue::enqueue(*fixture.client, value, record_ttl));
+  fixture.threads.run(fixture.jobs().enqueue(value));
   const auto entries = fixture.read_new("consumer-a");
   REQUIRE(entries.size() == 1);
-  REQUIRE(fixture.threads.run(queue::mark_running(*fixture.client, value, record_ttl)));
+  REQUIRE(fixture.threads.run(fixture.jobs().mark_running(value)));
   CHECK(fixture.record("req-settle")->status == queue::job_status::running);
 
   const auto change = succeeded(value, entries.front().id);
-  CHECK(fixture.threads.run(queue::settle(*fixture.client, change, record_ttl)));
-  CHECK_FALSE(fixture.threads.run(queue::settle(*fixture.client, change, record_ttl)));
+  CHECK(fixture.threads.run(fixture.jobs().settle(change)));
+  CHECK_FALSE(fixture.threads.run(fixture.jobs().settle(change)));
 
   const auto record = fixture.record("req-settle");
   REQUIRE(record.has_value());
@@ -145,7 +160,7 @@ TEST_CASE("queue: settling records once; the second settlement of an entry chang
   // Acknowledged entries are deleted, not left for trimming.
   CHECK(fixture.stream_length(queue::keys::jobs_stream) == 0);
   // A late duplicate delivery of the finished job is not run again.
-  CHECK_FALSE(fixture.threads.run(queue::mark_running(*fixture.client, value, record_ttl)));
+  CHECK_FALSE(fixture.threads.run(fixture.jobs().mark_running(value)));
 }
 
 TEST_CASE("queue: delayed jobs return to the stream only when due", "[integration][queue]") {
@@ -153,7 +168,7 @@ TEST_CASE("queue: delayed jobs return to the stream only when due", "[integratio
   auto soon = make_job("req-soon");
   auto later = make_job("req-later");
   for (auto* value : {&soon, &later}) {
-    fixture.threads.run(queue::enqueue(*fixture.client, *value, record_ttl));
+    fixture.threads.run(fixture.jobs().enqueue(*value));
   }
   const auto entries = fixture.read_new("consumer-a");
   REQUIRE(entries.size() == 2);
@@ -165,14 +180,13 @@ TEST_CASE("queue: delayed jobs return to the stream only when due", "[integratio
     next.attempt = 2;
     change.delayed_job = next;
     change.delay = i == 0 ? std::chrono::milliseconds(200) : std::chrono::minutes(10);
-    REQUIRE(fixture.threads.run(queue::settle(*fixture.client, change, record_ttl)));
+    REQUIRE(fixture.threads.run(fixture.jobs().settle(change)));
   }
   CHECK(fixture.direct.run({"ZCARD", std::string(queue::keys::delayed_set)}).as_integer() == 2);
-  CHECK(fixture.threads.run(queue::move_due_jobs(*fixture.client, 100)) == 0);
+  CHECK(fixture.threads.run(fixture.jobs().move_due(100)) == 0);
 
-  REQUIRE(wait_until(
-      [&] { return fixture.threads.run(queue::move_due_jobs(*fixture.client, 100)) == 1; }, 5s,
-      20ms));
+  REQUIRE(
+      wait_until([&] { return fixture.threads.run(fixture.jobs().move_due(100)) == 1; }, 5s, 20ms));
   const auto moved = fixture.read_new("consumer-b");
   REQUIRE(moved.size() == 1);
   const auto decoded = queue::decode(moved.front().fields);
@@ -186,23 +200,22 @@ TEST_CASE("queue: a handed-back entry is at once readable by another consumer",
           "[integration][queue]") {
   queue_fixture fixture;
   const auto value = make_job("req-hand-back");
-  fixture.threads.run(queue::enqueue(*fixture.client, value, record_ttl));
+  fixture.threads.run(fixture.jobs().enqueue(value));
   const auto entries = fixture.read_new("consumer-a");
   REQUIRE(entries.size() == 1);
-  REQUIRE(fixture.threads.run(queue::mark_running(*fixture.client, value, record_ttl)));
-  CHECK(fixture.threads.run(queue::pending_ids(*fixture.client, "consumer-a", 10)) ==
-        std::vector<std::string>{entries.front().id});
+  REQUIRE(fixture.threads.run(fixture.jobs().mark_running(value)));
+  CHECK(fixture.pending_ids("consumer-a") == std::vector<std::string>{entries.front().id});
 
-  CHECK(fixture.threads.run(queue::hand_back(*fixture.client, entries.front(), record_ttl)));
-  CHECK_FALSE(fixture.threads.run(queue::hand_back(*fixture.client, entries.front(), record_ttl)));
-  CHECK(fixture.threads.run(queue::pending_ids(*fixture.client, "consumer-a", 10)).empty());
+  CHECK(fixture.threads.run(fixture.jobs().hand_back(entries.front())));
+  CHECK_FALSE(fixture.threads.run(fixture.jobs().hand_back(entries.front())));
+  CHECK(fixture.pending_ids("consumer-a").empty());
   CHECK(fixture.record("req-hand-back")->status == queue::job_status::queued);
 
   const auto again = fixture.read_new("consumer-b");
   REQUIRE(again.size() == 1);
   CHECK(again.front().fields == entries.front().fields);
   CHECK(fixture.stream_length(queue::keys::jobs_stream) == 1);
-  const auto counts = fixture.threads.run(queue::read_backlog(*fixture.client));
+  const auto counts = fixture.threads.run(fixture.jobs().read_backlog());
   CHECK(counts.pending == 1);
   CHECK(counts.undelivered == 0);
 }
@@ -216,7 +229,7 @@ TEST_CASE("queue: a waiter wakes on the completion notification", "[integration]
   REQUIRE(wait_until([&] { return waiter->subscribed(); }, 10s));
 
   const auto value = make_job("req-wait");
-  fixture.threads.run(queue::enqueue(*fixture.client, value, record_ttl));
+  fixture.threads.run(fixture.jobs().enqueue(value));
   const auto started = std::chrono::steady_clock::now();
   auto pending = boost::asio::co_spawn(
       fixture.threads.context(),
@@ -225,8 +238,7 @@ TEST_CASE("queue: a waiter wakes on the completion notification", "[integration]
   REQUIRE(wait_until([&] { return waiter->waiting() == 1; }, 5s));
   const auto entries = fixture.read_new("consumer-a");
   REQUIRE(entries.size() == 1);
-  REQUIRE(fixture.threads.run(
-      queue::settle(*fixture.client, succeeded(value, entries.front().id), record_ttl)));
+  REQUIRE(fixture.threads.run(fixture.jobs().settle(succeeded(value, entries.front().id))));
   REQUIRE(pending.wait_for(5s) == std::future_status::ready);
   const auto record = pending.get();
   // Far sooner than the 30 s poll interval: the notification woke it.
@@ -246,7 +258,7 @@ TEST_CASE("queue: a waiter falls back to polling, and answers the latest record 
   waiter->start();
 
   const auto value = make_job("req-poll");
-  fixture.threads.run(queue::enqueue(*fixture.client, value, record_ttl));
+  fixture.threads.run(fixture.jobs().enqueue(value));
   const auto at_deadline = fixture.threads.run(
       waiter->wait("req-poll", std::chrono::steady_clock::now() + std::chrono::milliseconds(300)));
   REQUIRE(at_deadline.has_value());

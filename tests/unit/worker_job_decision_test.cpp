@@ -1,5 +1,6 @@
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -156,6 +157,41 @@ TEST_CASE("worker decision: refused credentials are retried and recorded as unau
                                    250ms, polling);
   CHECK(last.what == action::dead_letter);
   CHECK(last.reason == queue::dead_letter_reason::exhausted);
+}
+
+TEST_CASE("worker decision: a poison entry or a passed deadline is dead-lettered, not run",
+          "[worker][decision]") {
+  const auto job = job_at_attempt(1);
+  const worker::delivery_count fresh{.deliveries = 5, .max_deliveries = 5};
+  const worker::delivery_count poison{.deliveries = 6, .max_deliveries = 5};
+  CHECK_FALSE(worker::refuse_attempt(job, fresh, start).has_value());
+  const auto refused = worker::refuse_attempt(job, poison, start);
+  REQUIRE(refused.has_value());
+  CHECK(refused->find("handed out 6 times") != std::string::npos);
+  // Whatever the answer: a poison entry is not settled as its outcome.
+  const auto dead = worker::decide(job, answer(kind::ok), policy(), start, 250ms, polling, poison);
+  CHECK(dead.what == action::dead_letter);
+  CHECK(dead.reason == queue::dead_letter_reason::redelivered);
+
+  CHECK(worker::refuse_attempt(job, fresh, start + 61s) ==
+        std::optional<std::string>("deadline passed before the attempt started"));
+  // Past the deadline, anything but a final answer dies as past_deadline, even a rejection.
+  const auto late =
+      worker::decide(job, answer(kind::rejected), policy(), start + 61s, 250ms, polling, fresh);
+  CHECK(late.what == action::dead_letter);
+  CHECK(late.reason == queue::dead_letter_reason::past_deadline);
+  CHECK(worker::decide(job, answer(kind::ok), policy(), start + 61s, 250ms, polling, fresh).what ==
+        action::succeed);
+}
+
+TEST_CASE("worker settings: the heartbeat TTL is at least twice its interval",
+          "[worker][settings]") {
+  const auto defaults = read({});
+  CHECK(defaults.heartbeat_interval == 1000ms);
+  CHECK(defaults.heartbeat_ttl == 5000ms);
+  CHECK_THROWS_WITH(
+      read({{"WORKER_HEARTBEAT_INTERVAL_MS", "1000"}, {"WORKER_HEARTBEAT_TTL_MS", "1500"}}),
+      Catch::Contains("WORKER_HEARTBEAT_TTL_MS"));
 }
 
 TEST_CASE("worker settings: defaults follow the seeds", "[worker][settings]") {

@@ -4,56 +4,13 @@
 
 #include "common/audit/event.hpp"
 #include "common/queue/job_outcome.hpp"
+#include "common/queue/job_queue.hpp"
 #include "common/queue/timestamp.hpp"
 
 namespace gpt_adapter::admin {
 namespace {
 
 namespace asio = boost::asio;
-
-// KEYS: dead-letter stream, jobs stream, job record.
-// ARGV: dead letter id, now (RFC 3339), record TTL in seconds, operation, application id,
-// end-user id ('' for none), then the job's stream fields.
-// All keys share the {gpt-adapter} hash tag, so the script runs on one Redis Cluster slot.
-const redis::script replay_script{R"lua(
-if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then
-  return false
-end
-local fields = {}
-for i = 7, #ARGV do
-  fields[#fields + 1] = ARGV[i]
-end
-local id = redis.call('XADD', KEYS[2], '*', unpack(fields))
-redis.call('HDEL', KEYS[3], 'completed_at', 'result', 'error', 'memory_bank_status',
-           'memory_bank_request_id')
-redis.call('HSETNX', KEYS[3], 'created_at', ARGV[2])
-redis.call('HSET', KEYS[3], 'status', 'queued', 'operation', ARGV[4], 'application_id', ARGV[5],
-           'attempts', '0', 'updated_at', ARGV[2])
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[3], 'end_user_id', ARGV[6])
-end
-redis.call('EXPIRE', KEYS[3], ARGV[3])
-redis.call('XDEL', KEYS[1], ARGV[1])
-return id
-)lua"};
-
-// KEYS: dead stream, the stream its sink reads.
-// ARGV: dead entry id, then the fields to add.
-const redis::script replay_sink_script{R"lua(
-if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then
-  return false
-end
-local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
-redis.call('XDEL', KEYS[1], ARGV[1])
-return id
-)lua"};
-
-// Counted and deleted in one step, so a letter arriving meanwhile is not lost uncounted.
-const redis::script purge_all_script{R"lua(
-local count = redis.call('XLEN', KEYS[1])
-redis.call('DEL', KEYS[1])
-return count
-)lua"};
 
 const redis::info_value* find_info(
     const std::vector<std::pair<std::string, redis::info_value>>& values, std::string_view name) {
@@ -212,26 +169,7 @@ asio::awaitable<std::optional<std::string>> replay_dead_letter(redis::client& re
                                                                const dead_letter& letter,
                                                                const queue::job& job,
                                                                std::chrono::seconds record_ttl) {
-  std::vector<std::string> script_keys{std::string(queue::keys::dead_letter_stream),
-                                       std::string(queue::keys::jobs_stream),
-                                       queue::keys::job_record(job.request_id)};
-  std::vector<std::string> args{
-      letter.id,
-      queue::format_timestamp(std::chrono::time_point_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now())),
-      std::to_string(record_ttl.count()),
-      std::string(queue::to_string(job.op)),
-      job.application_id,
-      job.end_user_id.value_or("")};
-  for (auto& [name, value] : queue::encode(job)) {
-    args.push_back(std::move(name));
-    args.push_back(std::move(value));
-  }
-  const auto answer = co_await redis.eval(replay_script, std::move(script_keys), std::move(args));
-  if (answer.is_nil()) {
-    co_return std::nullopt;
-  }
-  co_return answer.as_string();
+  co_return co_await queue::job_queue(redis, record_ttl).replay_dead_job(letter.id, job);
 }
 
 auth::value_or_error<redis::field_list, std::string> replayed_sink_entry(watched_stream stream,
@@ -260,18 +198,8 @@ auth::value_or_error<redis::field_list, std::string> replayed_sink_entry(watched
 asio::awaitable<std::optional<std::string>> replay_sink_entry(redis::client& redis,
                                                               watched_stream stream, std::string id,
                                                               redis::field_list fields) {
-  std::vector<std::string> script_keys{std::string(stream.dead_key), std::string(stream.key)};
-  std::vector<std::string> args{std::move(id)};
-  for (auto& [name, value] : fields) {
-    args.push_back(std::move(name));
-    args.push_back(std::move(value));
-  }
-  const auto answer =
-      co_await redis.eval(replay_sink_script, std::move(script_keys), std::move(args));
-  if (answer.is_nil()) {
-    co_return std::nullopt;
-  }
-  co_return answer.as_string();
+  co_return co_await queue::job_queue(redis).replay_dead_entry(stream.dead_key, id, stream.key,
+                                                               fields);
 }
 
 asio::awaitable<bool> purge_dead_letter(redis::client& redis, watched_stream stream,
@@ -283,11 +211,7 @@ asio::awaitable<bool> purge_dead_letter(redis::client& redis, watched_stream str
 }
 
 asio::awaitable<long long> purge_all_dead_letters(redis::client& redis, watched_stream stream) {
-  std::vector<std::string> script_keys{std::string(stream.dead_key)};
-  std::vector<std::string> no_args;
-  const auto answer =
-      co_await redis.eval(purge_all_script, std::move(script_keys), std::move(no_args));
-  co_return answer.as_integer();
+  co_return co_await queue::job_queue(redis).purge_dead(stream.dead_key);
 }
 
 }  // namespace gpt_adapter::admin

@@ -11,6 +11,7 @@
 
 #include "common/audit/keys.hpp"
 #include "common/auth/value_or_error.hpp"
+#include "common/queue/dead_fields.hpp"
 #include "common/queue/job.hpp"
 #include "common/queue/keys.hpp"
 #include "common/redis/client.hpp"
@@ -73,11 +74,15 @@ struct queue_stats {
 boost::asio::awaitable<queue_stats> read_queue_stats(redis::client& redis);
 
 // Every dead letter carries the job's own fields plus these, set when it died.
-inline constexpr std::string_view dead_letter_fields[] = {
-    "dead_reason", "last_error", "memory_bank_status", "attempts", "failed_at", "source_id"};
-// What a sink appends, in this order, to an entry it sets aside (worker/stream_sink.cpp).
-inline constexpr std::string_view sink_dead_entry_fields[] = {"dead_reason", "source_id",
-                                                              "failed_at"};
+inline constexpr std::string_view dead_letter_fields[] = {queue::dead_fields::reason,
+                                                          queue::dead_fields::last_error,
+                                                          queue::dead_fields::memory_bank_status,
+                                                          queue::dead_fields::attempts,
+                                                          queue::dead_fields::failed_at,
+                                                          queue::dead_fields::source_id};
+// What queue::stream_consumer appends, in this order, to an entry a sink sets aside.
+inline constexpr std::string_view sink_dead_entry_fields[] = {
+    queue::dead_fields::reason, queue::dead_fields::source_id, queue::dead_fields::failed_at};
 
 struct dead_letter {
   std::string id;
@@ -102,8 +107,8 @@ boost::asio::awaitable<std::optional<dead_letter>> find_dead_letter(redis::clien
 auth::value_or_error<queue::job, std::string> replayed_job(const dead_letter& letter,
                                                            queue::time_point now);
 
-// Atomically (one Lua script): adds the job to the jobs stream, sets its record back to
-// queued (refreshing its TTL) and deletes the dead letter. Returns the new stream id, or
+// Atomically (queue::job_queue::replay_dead_job): adds the job to the jobs stream, sets its record
+// back to queued (refreshing its TTL) and deletes the dead letter. Returns the new stream id, or
 // nullopt if the dead letter no longer exists (replayed or purged meanwhile).
 boost::asio::awaitable<std::optional<std::string>> replay_dead_letter(
     redis::client& redis, const dead_letter& letter, const queue::job& job,
@@ -115,9 +120,9 @@ boost::asio::awaitable<std::optional<std::string>> replay_dead_letter(
 auth::value_or_error<redis::field_list, std::string> replayed_sink_entry(watched_stream stream,
                                                                          const dead_letter& entry);
 
-// Atomically (one Lua script): adds the fields to `stream` as a new entry, which its sink reads
-// and writes again, and deletes the dead entry. Returns the new stream id, or nullopt if the
-// dead entry no longer exists (replayed or purged meanwhile).
+// Atomically (queue::job_queue::replay_dead_entry): adds the fields to `stream` as a new entry,
+// which its sink reads and writes again, and deletes the dead entry. Returns the new stream id, or
+// nullopt if the dead entry no longer exists (replayed or purged meanwhile).
 boost::asio::awaitable<std::optional<std::string>> replay_sink_entry(redis::client& redis,
                                                                      watched_stream stream,
                                                                      std::string id,

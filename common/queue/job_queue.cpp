@@ -1,4 +1,4 @@
-#include "common/queue/job_store.hpp"
+#include "common/queue/job_queue.hpp"
 
 #include <algorithm>
 #include <string>
@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/logging/logger.hpp"
+#include "common/queue/dead_fields.hpp"
 #include "common/queue/fields.hpp"
 #include "common/queue/keys.hpp"
 #include "common/queue/timestamp.hpp"
@@ -42,12 +43,13 @@ if #companion > 0 then redis.call('XADD', KEYS[companion_key], '*', unpack(compa
 return id
 )lua"};
 
-// KEYS: record. ARGV: record TTL ms, then the running record's field/value pairs.
+// KEYS: record. ARGV: record TTL ms, the status field's name, the three final statuses, then
+// the running record's field/value pairs.
 const redis::script mark_running_script{R"lua(
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'succeeded' or status == 'failed' or status == 'dead' then return 0 end
+local status = redis.call('HGET', KEYS[1], ARGV[2])
+if status == ARGV[3] or status == ARGV[4] or status == ARGV[5] then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 )lua"};
@@ -100,17 +102,50 @@ end
 return #due
 )lua"};
 
-// KEYS: jobs stream, record. ARGV: group, entry id, record TTL ms, updated_at, then the entry's
-// field/value pairs.
+// KEYS: jobs stream, record. ARGV: group, entry id, record TTL ms, the status and updated_at
+// fields' names, running, queued, updated_at, then the entry's field/value pairs.
 const redis::script hand_back_script{R"lua(
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('XADD', KEYS[1], '*', unpack(ARGV, 5))
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 9))
 redis.call('XDEL', KEYS[1], ARGV[2])
-if redis.call('HGET', KEYS[2], 'status') == 'running' then
-  redis.call('HSET', KEYS[2], 'status', 'queued', 'updated_at', ARGV[4])
+if redis.call('HGET', KEYS[2], ARGV[4]) == ARGV[6] then
+  redis.call('HSET', KEYS[2], ARGV[4], ARGV[7], ARGV[5], ARGV[8])
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
 end
 return 1
+)lua"};
+
+// KEYS: dead-letter stream, jobs stream, record. ARGV: dead letter id, record TTL ms, the
+// created_at field's name, the count of the entry's arguments, the entry's field/value pairs,
+// then the queued record's.
+const redis::script replay_job_script{R"lua(
+if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return false end
+local count = tonumber(ARGV[4])
+local entry = {}
+for i = 1, count do entry[i] = ARGV[4 + i] end
+local id = redis.call('XADD', KEYS[2], '*', unpack(entry))
+local created = redis.call('HGET', KEYS[3], ARGV[3])
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[3], unpack(ARGV, 5 + count))
+if created then redis.call('HSET', KEYS[3], ARGV[3], created) end
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[1])
+return id
+)lua"};
+
+// KEYS: dead stream, the stream it was set aside from. ARGV: dead entry id, then the fields.
+const redis::script replay_entry_script{R"lua(
+if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return false end
+local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+redis.call('XDEL', KEYS[1], ARGV[1])
+return id
+)lua"};
+
+// KEYS: dead stream.
+const redis::script purge_script{R"lua(
+local count = redis.call('XLEN', KEYS[1])
+redis.call('DEL', KEYS[1])
+return count
 )lua"};
 
 void append_pairs(std::vector<std::string>& command, const stream_fields& pairs) {
@@ -144,10 +179,13 @@ time_point now() {
 
 }  // namespace
 
-boost::asio::awaitable<void> ensure_streams(redis::client& redis) {
+job_queue::job_queue(redis::client& redis, std::chrono::milliseconds record_ttl)
+    : redis_(redis), record_ttl_(record_ttl) {}
+
+boost::asio::awaitable<void> job_queue::ensure_streams() {
   try {
-    co_await redis.command("XGROUP", "CREATE", keys::jobs_stream, keys::consumer_group, "0",
-                           "MKSTREAM");
+    co_await redis_.command("XGROUP", "CREATE", keys::jobs_stream, keys::consumer_group, "0",
+                            "MKSTREAM");
   } catch (const redis::reply_error& failure) {
     if (failure.code() != "BUSYGROUP") {
       throw;
@@ -155,16 +193,14 @@ boost::asio::awaitable<void> ensure_streams(redis::client& redis) {
   }
 }
 
-boost::asio::awaitable<std::string> enqueue(redis::client& redis, const job& value,
-                                            std::chrono::milliseconds record_ttl) {
+boost::asio::awaitable<std::string> job_queue::enqueue(const job& value) {
   const enqueue_extras none;
-  auto id = co_await enqueue_with(redis, value, record_ttl, none);
+  auto id = co_await enqueue_with(value, none);
   co_return std::move(id).value();
 }
 
-boost::asio::awaitable<std::optional<std::string>> enqueue_with(
-    redis::client& redis, const job& value, std::chrono::milliseconds record_ttl,
-    const enqueue_extras& extras) {
+boost::asio::awaitable<std::optional<std::string>> job_queue::enqueue_with(
+    const job& value, const enqueue_extras& extras) {
   std::vector<std::string> script_keys{std::string(keys::jobs_stream),
                                        keys::job_record(value.request_id)};
   if (extras.claim_key) {
@@ -177,7 +213,7 @@ boost::asio::awaitable<std::optional<std::string>> enqueue_with(
   const auto record = encode_record(queued_record(value));
   std::vector<std::string> args;
   args.reserve(5 + 2 * (entry.size() + record.size() + extras.companion_fields.size()));
-  args.push_back(ttl_text(record_ttl));
+  args.push_back(ttl_text(record_ttl_));
   args.push_back(extras.claim_key ? ttl_text(extras.claim_ttl) : std::string());
   args.push_back(std::to_string(entry.size() * 2));
   args.push_back(std::to_string(record.size() * 2));
@@ -185,18 +221,18 @@ boost::asio::awaitable<std::optional<std::string>> enqueue_with(
   append_pairs(args, entry);
   append_pairs(args, record);
   append_pairs(args, extras.companion_fields);
-  const auto answer = co_await redis.eval(enqueue_script, std::move(script_keys), std::move(args));
+  const auto answer = co_await redis_.eval(enqueue_script, std::move(script_keys), std::move(args));
   if (answer.is_nil()) {
     co_return std::nullopt;
   }
   // Accepted only once the replicas a failover would promote have it too (when configured).
-  co_await redis.wait_for_replicas();
+  co_await redis_.wait_for_replicas();
   co_return answer.as_string();
 }
 
-boost::asio::awaitable<std::optional<job_record>> read_record(redis::client& redis,
-                                                              std::string_view request_id) {
-  const auto answer = co_await redis.command("HGETALL", keys::job_record(request_id));
+boost::asio::awaitable<std::optional<job_record>> job_queue::read_record(
+    std::string_view request_id) {
+  const auto answer = co_await redis_.command("HGETALL", keys::job_record(request_id));
   const auto& items = answer.as_array();
   if (items.empty()) {
     co_return std::nullopt;
@@ -215,22 +251,23 @@ boost::asio::awaitable<std::optional<job_record>> read_record(redis::client& red
   co_return std::move(decoded).value();
 }
 
-boost::asio::awaitable<bool> mark_running(redis::client& redis, const job& value,
-                                          std::chrono::milliseconds record_ttl) {
+boost::asio::awaitable<bool> job_queue::mark_running(const job& value) {
   auto record = queued_record(value);
   record.status = job_status::running;
   record.attempts = value.attempt;
   record.updated_at = now();
   std::vector<std::string> script_keys{keys::job_record(value.request_id)};
-  std::vector<std::string> args{ttl_text(record_ttl)};
+  std::vector<std::string> args{ttl_text(record_ttl_), std::string(record_fields::status),
+                                std::string(to_string(job_status::succeeded)),
+                                std::string(to_string(job_status::failed)),
+                                std::string(to_string(job_status::dead))};
   append_pairs(args, encode_record(record));
   const auto answer =
-      co_await redis.eval(mark_running_script, std::move(script_keys), std::move(args));
+      co_await redis_.eval(mark_running_script, std::move(script_keys), std::move(args));
   co_return answer.as_integer() == 1;
 }
 
-boost::asio::awaitable<bool> settle(redis::client& redis, const settlement& change,
-                                    std::chrono::milliseconds record_ttl) {
+boost::asio::awaitable<bool> job_queue::settle(const settlement& change) {
   std::vector<std::string> script_keys{
       std::string(keys::jobs_stream), keys::job_record(change.request_id),
       std::string(keys::history_stream), std::string(keys::dead_letter_stream),
@@ -238,7 +275,7 @@ boost::asio::awaitable<bool> settle(redis::client& redis, const settlement& chan
   std::vector<std::string> args;
   args.emplace_back(keys::consumer_group);
   args.push_back(change.entry_id);
-  args.push_back(ttl_text(record_ttl));
+  args.push_back(ttl_text(record_ttl_));
   args.emplace_back(keys::job_done_channel);
   args.push_back(change.notify ? change.request_id : std::string());
   args.push_back(change.delayed_job ? std::to_string(change.delay.count()) : std::string());
@@ -246,7 +283,7 @@ boost::asio::awaitable<bool> settle(redis::client& redis, const settlement& chan
   append_counted(args, change.record ? encode_record(*change.record) : stream_fields{});
   append_counted(args, change.outcome ? encode_outcome(*change.outcome) : stream_fields{});
   append_counted(args, change.dead_letter ? *change.dead_letter : stream_fields{});
-  const auto answer = co_await redis.eval(settle_script, std::move(script_keys), std::move(args));
+  const auto answer = co_await redis_.eval(settle_script, std::move(script_keys), std::move(args));
   co_return answer.as_integer() == 1;
 }
 
@@ -254,54 +291,46 @@ stream_fields dead_letter_fields(const job& value, dead_letter_reason reason,
                                  std::string_view last_error, std::optional<int> memory_bank_status,
                                  std::string_view source_id, time_point failed_at) {
   auto entry = encode(value);
-  entry.emplace_back("dead_reason", std::string(to_string(reason)));
-  entry.emplace_back("last_error", std::string(last_error));
+  entry.emplace_back(dead_fields::reason, std::string(to_string(reason)));
+  entry.emplace_back(dead_fields::last_error, std::string(last_error));
   if (memory_bank_status) {
-    entry.emplace_back("memory_bank_status", std::to_string(*memory_bank_status));
+    entry.emplace_back(dead_fields::memory_bank_status, std::to_string(*memory_bank_status));
   }
-  entry.emplace_back("attempts", std::to_string(value.attempt));
-  entry.emplace_back("failed_at", format_timestamp(failed_at));
-  entry.emplace_back("source_id", std::string(source_id));
+  entry.emplace_back(dead_fields::attempts, std::to_string(value.attempt));
+  entry.emplace_back(dead_fields::failed_at, format_timestamp(failed_at));
+  entry.emplace_back(dead_fields::source_id, std::string(source_id));
   return entry;
 }
 
-boost::asio::awaitable<std::int64_t> move_due_jobs(redis::client& redis, std::int64_t limit) {
+boost::asio::awaitable<std::int64_t> job_queue::move_due(std::int64_t limit) {
   std::vector<std::string> script_keys{std::string(keys::delayed_set),
                                        std::string(keys::jobs_stream)};
   std::vector<std::string> args{std::to_string(limit)};
-  const auto answer = co_await redis.eval(move_due_script, std::move(script_keys), std::move(args));
+  const auto answer =
+      co_await redis_.eval(move_due_script, std::move(script_keys), std::move(args));
   co_return answer.as_integer();
 }
 
-boost::asio::awaitable<bool> hand_back(redis::client& redis, const redis::stream_entry& entry,
-                                       std::chrono::milliseconds record_ttl) {
+boost::asio::awaitable<bool> job_queue::hand_back(const redis::stream_entry& entry) {
   const std::string* request_id = fields::find(entry.fields, "request_id");
   std::vector<std::string> script_keys{std::string(keys::jobs_stream),
                                        keys::job_record(request_id != nullptr ? *request_id : "")};
   std::vector<std::string> args;
   args.emplace_back(keys::consumer_group);
   args.push_back(entry.id);
-  args.push_back(ttl_text(record_ttl));
+  args.push_back(ttl_text(record_ttl_));
+  args.emplace_back(record_fields::status);
+  args.emplace_back(record_fields::updated_at);
+  args.emplace_back(to_string(job_status::running));
+  args.emplace_back(to_string(job_status::queued));
   args.push_back(format_timestamp(now()));
   append_pairs(args, entry.fields);
   const auto answer =
-      co_await redis.eval(hand_back_script, std::move(script_keys), std::move(args));
+      co_await redis_.eval(hand_back_script, std::move(script_keys), std::move(args));
   co_return answer.as_integer() == 1;
 }
 
-boost::asio::awaitable<std::vector<std::string>> pending_ids(redis::client& redis,
-                                                             std::string_view consumer,
-                                                             std::int64_t limit) {
-  const auto answer = co_await redis.command("XPENDING", keys::jobs_stream, keys::consumer_group,
-                                             "-", "+", std::to_string(limit), consumer);
-  std::vector<std::string> ids;
-  for (const auto& item : answer.as_array()) {
-    ids.push_back(item.as_array().at(0).as_string());
-  }
-  co_return ids;
-}
-
-boost::asio::awaitable<backlog> read_backlog(redis::client& redis) {
+boost::asio::awaitable<backlog> job_queue::read_backlog() {
   std::vector<std::vector<std::string>> commands;
   commands.push_back({"XLEN", std::string(keys::jobs_stream)});
   commands.push_back(
@@ -310,7 +339,7 @@ boost::asio::awaitable<backlog> read_backlog(redis::client& redis) {
   commands.push_back({"XLEN", std::string(keys::dead_letter_stream)});
   commands.push_back({"XRANGE", std::string(keys::jobs_stream), "-", "+", "COUNT", "1"});
   commands.push_back({"TIME"});
-  const auto answers = co_await redis.pipeline(std::move(commands));
+  const auto answers = co_await redis_.pipeline(std::move(commands));
   backlog result;
   const auto length = answers.at(0).as_integer();
   // NOGROUP before the group exists: nothing is pending.
@@ -330,6 +359,46 @@ boost::asio::awaitable<backlog> read_backlog(redis::client& redis) {
     }
   }
   co_return result;
+}
+
+boost::asio::awaitable<std::optional<std::string>> job_queue::replay_dead_job(
+    std::string_view dead_id, const job& value) {
+  std::vector<std::string> script_keys{std::string(keys::dead_letter_stream),
+                                       std::string(keys::jobs_stream),
+                                       keys::job_record(value.request_id)};
+  const auto entry = encode(value);
+  std::vector<std::string> args{std::string(dead_id), ttl_text(record_ttl_),
+                                std::string(record_fields::created_at),
+                                std::to_string(entry.size() * 2)};
+  append_pairs(args, entry);
+  append_pairs(args, encode_record(queued_record(value)));
+  const auto answer =
+      co_await redis_.eval(replay_job_script, std::move(script_keys), std::move(args));
+  if (answer.is_nil()) {
+    co_return std::nullopt;
+  }
+  co_return answer.as_string();
+}
+
+boost::asio::awaitable<std::optional<std::string>> job_queue::replay_dead_entry(
+    std::string_view dead_stream, std::string_view dead_id, std::string_view stream,
+    const stream_fields& fields) {
+  std::vector<std::string> script_keys{std::string(dead_stream), std::string(stream)};
+  std::vector<std::string> args{std::string(dead_id)};
+  append_pairs(args, fields);
+  const auto answer =
+      co_await redis_.eval(replay_entry_script, std::move(script_keys), std::move(args));
+  if (answer.is_nil()) {
+    co_return std::nullopt;
+  }
+  co_return answer.as_string();
+}
+
+boost::asio::awaitable<std::int64_t> job_queue::purge_dead(std::string_view dead_stream) {
+  std::vector<std::string> script_keys{std::string(dead_stream)};
+  std::vector<std::string> no_args;
+  co_return (co_await redis_.eval(purge_script, std::move(script_keys), std::move(no_args)))
+      .as_integer();
 }
 
 std::optional<std::int64_t> stream_id_millis(std::string_view id) {
