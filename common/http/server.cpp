@@ -112,11 +112,17 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 server::server(net::io_context& context, config::http_listener_settings settings,
                std::shared_ptr<const router> routes, metrics::registry& metrics,
                std::shared_ptr<const tls_credentials> tls)
-    : context_(context),
+    : server(std::vector<net::io_context*>{&context}, std::move(settings), std::move(routes),
+             metrics, std::move(tls)) {}
+
+server::server(std::vector<net::io_context*> contexts, config::http_listener_settings settings,
+               std::shared_ptr<const router> routes, metrics::registry& metrics,
+               std::shared_ptr<const tls_credentials> tls)
+    : contexts_(std::move(contexts)),
       settings_(std::move(settings)),
       routes_(std::move(routes)),
       tls_(std::move(tls)),
-      acceptor_(net::make_strand(context)),
+      acceptor_(net::make_strand(*contexts_.at(0))),
       drain_deadline_(acceptor_.get_executor()),
       requests_total_(metrics.add_counter("gpt_adapter_http_requests_total",
                                           "HTTP requests answered, by method, route and status.",
@@ -148,7 +154,8 @@ void server::start() {
 net::awaitable<void> server::accept_loop() {
   auto self = shared_from_this();
   while (!draining_) {
-    auto [error, socket] = co_await acceptor_.async_accept(net::make_strand(context_), use_tuple);
+    auto& serving = *contexts_[next_context_++ % contexts_.size()];
+    auto [error, socket] = co_await acceptor_.async_accept(net::make_strand(serving), use_tuple);
     if (error) {
       if (error == net::error::operation_aborted || draining_) {
         break;
@@ -400,7 +407,7 @@ void server::shutdown(std::chrono::milliseconds deadline, std::function<void()> 
   {
     std::lock_guard lock(connections_mutex_);
     if (connections_.empty()) {
-      net::post(context_, std::move(on_drained));
+      net::post(acceptor_.get_executor(), std::move(on_drained));
       return;
     }
     on_drained_ = std::move(on_drained);

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,7 +19,9 @@
 #include "common/metrics/registry.hpp"
 
 // The one HTTP/1.1 server kit: the API and the worker's ops listener both run on it.
-// A connection is one coroutine on its own strand: fresh parser per message with header and
+// Connections are spread round-robin over the I/O contexts it is given (one per thread in the
+// services: a connection then never changes threads). A connection is one coroutine on its own
+// strand: fresh parser per message with header and
 // body limits, a timeout before every read, keep-alive, and graceful drain on shutdown. With
 // TLS credentials every connection starts with a TLS handshake (under the read timeout).
 namespace gpt_adapter::http {
@@ -27,6 +30,10 @@ class server : public std::enable_shared_from_this<server> {
  public:
   // Without `tls` the server speaks plain HTTP.
   server(boost::asio::io_context& context, config::http_listener_settings settings,
+         std::shared_ptr<const router> routes, metrics::registry& metrics,
+         std::shared_ptr<const tls_credentials> tls = nullptr);
+  // Accepts on the first context and serves connections on all of them in turn.
+  server(std::vector<boost::asio::io_context*> contexts, config::http_listener_settings settings,
          std::shared_ptr<const router> routes, metrics::registry& metrics,
          std::shared_ptr<const tls_credentials> tls = nullptr);
   ~server();
@@ -53,7 +60,8 @@ class server : public std::enable_shared_from_this<server> {
   void forget(const std::shared_ptr<connection>& conn);
   void close_idle_connections(bool force);
 
-  boost::asio::io_context& context_;
+  std::vector<boost::asio::io_context*> contexts_;
+  std::size_t next_context_ = 0;  // on the acceptor's strand
   config::http_listener_settings settings_;
   std::shared_ptr<const router> routes_;
   std::shared_ptr<const tls_credentials> tls_;

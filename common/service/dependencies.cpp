@@ -13,17 +13,17 @@ void dependencies::stop() {
   }
 }
 
-dependencies start_dependencies(boost::asio::any_io_executor executor,
+dependencies start_dependencies(std::vector<boost::asio::any_io_executor> executors,
                                 const config::common_settings& settings) {
   dependencies started;
   started.database = postgres::pool::create(
-      executor, postgres::pool_options{.conninfo = settings.database.url,
-                                       .min_size = settings.database.pool_min,
-                                       .max_size = settings.database.pool_max,
-                                       .connect_timeout = settings.database.connect_timeout,
-                                       .query_timeout = settings.database.query_timeout});
+      executors.at(0), postgres::pool_options{.conninfo = settings.database.url,
+                                              .min_size = settings.database.pool_min,
+                                              .max_size = settings.database.pool_max,
+                                              .connect_timeout = settings.database.connect_timeout,
+                                              .query_timeout = settings.database.query_timeout});
   started.database->start();
-  started.redis = redis::client::create(executor, settings.redis.connection);
+  started.redis = redis::client::create(std::move(executors), settings.redis.connection);
   started.redis->start();
   return started;
 }
