@@ -12,6 +12,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "common/config/settings.hpp"
 #include "common/http/router.hpp"
@@ -28,6 +31,8 @@ namespace gpt_adapter::http {
 
 class server : public std::enable_shared_from_this<server> {
  public:
+  using request_parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
   // Without `tls` the server speaks plain HTTP.
   server(boost::asio::io_context& context, config::http_listener_settings settings,
          std::shared_ptr<const router> routes, metrics::registry& metrics,
@@ -55,6 +60,15 @@ class server : public std::enable_shared_from_this<server> {
   boost::asio::awaitable<void> serve(std::shared_ptr<connection> conn);
   template <typename Stream>
   boost::asio::awaitable<void> serve_requests(std::shared_ptr<connection> conn, Stream& stream);
+  // Reads the rest of a request whose header `parser` has read (or failed to: `header_error`),
+  // answers it and returns whether the connection stays open. Its own coroutine, so that an
+  // idle connection holds only the small frame of serve_requests.
+  template <typename Stream>
+  boost::asio::awaitable<bool> serve_one(connection& conn, Stream& stream,
+                                         boost::beast::flat_buffer& buffer,
+                                         request_parser_type& parser,
+                                         boost::system::error_code header_error,
+                                         const boost::asio::ip::address& remote);
   boost::asio::awaitable<response> dispatch(request& message, const std::string& request_id,
                                             const boost::asio::ip::address& remote);
   void forget(const std::shared_ptr<connection>& conn);
