@@ -112,13 +112,20 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 server::server(net::io_context& context, config::http_listener_settings settings,
                std::shared_ptr<const router> routes, metrics::registry& metrics,
                std::shared_ptr<const tls_credentials> tls)
-    : server(std::vector<net::io_context*>{&context}, std::move(settings), std::move(routes),
+    : server(std::vector<net::io_context*>{&context}, true, std::move(settings), std::move(routes),
              metrics, std::move(tls)) {}
 
 server::server(std::vector<net::io_context*> contexts, config::http_listener_settings settings,
                std::shared_ptr<const router> routes, metrics::registry& metrics,
                std::shared_ptr<const tls_credentials> tls)
+    : server(std::move(contexts), false, std::move(settings), std::move(routes), metrics,
+             std::move(tls)) {}
+
+server::server(std::vector<net::io_context*> contexts, bool strand_per_connection,
+               config::http_listener_settings settings, std::shared_ptr<const router> routes,
+               metrics::registry& metrics, std::shared_ptr<const tls_credentials> tls)
     : contexts_(std::move(contexts)),
+      strand_per_connection_(strand_per_connection),
       settings_(std::move(settings)),
       routes_(std::move(routes)),
       tls_(std::move(tls)),
@@ -155,7 +162,9 @@ net::awaitable<void> server::accept_loop() {
   auto self = shared_from_this();
   while (!draining_) {
     auto& serving = *contexts_[next_context_++ % contexts_.size()];
-    auto [error, socket] = co_await acceptor_.async_accept(net::make_strand(serving), use_tuple);
+    const auto executor = strand_per_connection_ ? net::any_io_executor(net::make_strand(serving))
+                                                 : net::any_io_executor(serving.get_executor());
+    auto [error, socket] = co_await acceptor_.async_accept(executor, use_tuple);
     if (error) {
       if (error == net::error::operation_aborted || draining_) {
         break;

@@ -23,9 +23,9 @@
 
 // The one HTTP/1.1 server kit: the API and the worker's ops listener both run on it.
 // Connections are spread round-robin over the I/O contexts it is given (one per thread in the
-// services: a connection then never changes threads). A connection is one coroutine on its own
-// strand: fresh parser per message with header and
-// body limits, a timeout before every read, keep-alive, and graceful drain on shutdown. With
+// services: a connection then never changes threads). A connection is one coroutine, on its own
+// strand when its context has several threads: fresh parser per message with header and body
+// limits, a timeout before every read, keep-alive, and graceful drain on shutdown. With
 // TLS credentials every connection starts with a TLS handshake (under the read timeout).
 namespace gpt_adapter::http {
 
@@ -33,11 +33,12 @@ class server : public std::enable_shared_from_this<server> {
  public:
   using request_parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
-  // Without `tls` the server speaks plain HTTP.
+  // Without `tls` the server speaks plain HTTP. `context` may be run by any number of threads.
   server(boost::asio::io_context& context, config::http_listener_settings settings,
          std::shared_ptr<const router> routes, metrics::registry& metrics,
          std::shared_ptr<const tls_credentials> tls = nullptr);
-  // Accepts on the first context and serves connections on all of them in turn.
+  // Accepts on the first context and serves connections on all of them in turn. Each context
+  // must be run by one thread: that alone keeps a connection's handlers apart, no strand needed.
   server(std::vector<boost::asio::io_context*> contexts, config::http_listener_settings settings,
          std::shared_ptr<const router> routes, metrics::registry& metrics,
          std::shared_ptr<const tls_credentials> tls = nullptr);
@@ -56,6 +57,9 @@ class server : public std::enable_shared_from_this<server> {
 
  private:
   struct connection;
+  server(std::vector<boost::asio::io_context*> contexts, bool strand_per_connection,
+         config::http_listener_settings settings, std::shared_ptr<const router> routes,
+         metrics::registry& metrics, std::shared_ptr<const tls_credentials> tls);
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(std::shared_ptr<connection> conn);
   template <typename Stream>
@@ -75,6 +79,7 @@ class server : public std::enable_shared_from_this<server> {
   void close_idle_connections(bool force);
 
   std::vector<boost::asio::io_context*> contexts_;
+  bool strand_per_connection_;    // false when each context has one thread
   std::size_t next_context_ = 0;  // on the acceptor's strand
   config::http_listener_settings settings_;
   std::shared_ptr<const router> routes_;
