@@ -35,6 +35,10 @@ std::vector<http::dependency_check> readiness_checks(const dependencies& targets
            -> boost::asio::awaitable<bool> { co_return co_await database->ping(timeout); }},
       {"redis",
        [client = targets.redis](std::chrono::milliseconds timeout) -> boost::asio::awaitable<bool> {
+         // Every I/O thread's connection, not only the one this probe happens to run on.
+         if (!client->connected()) {
+           co_return false;
+         }
          std::vector<std::string> ping{"PING"};  // named: GCC 12 miscompiles a braced list here
          const auto answer = co_await client->command(std::move(ping), timeout);
          co_return answer.type == redis::reply::kind::status&& answer.text == "PONG";
