@@ -47,8 +47,9 @@ api_port=${port[A]}
 token=$(client_credentials_token)
 redis_pid=$(redis-cli -p "$redis_port" INFO server | tr -d '\r' | awk -F: '/^process_id:/ {print $2}')
 
-# cpu_ticks PID: user + system clock ticks the process has used.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_ticks PID: user + system clock ticks the process has used (fields 14 and 15 of stat,
+# counted after the command name, which may hold spaces: "redis-server 127.0.0.1:PORT").
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 ticks_per_second=$(getconf CLK_TCK)
 
 create_script=$work/create.lua

@@ -112,11 +112,24 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 server::server(net::io_context& context, config::http_listener_settings settings,
                std::shared_ptr<const router> routes, metrics::registry& metrics,
                std::shared_ptr<const tls_credentials> tls)
-    : context_(context),
+    : server(std::vector<net::io_context*>{&context}, true, std::move(settings), std::move(routes),
+             metrics, std::move(tls)) {}
+
+server::server(std::vector<net::io_context*> contexts, config::http_listener_settings settings,
+               std::shared_ptr<const router> routes, metrics::registry& metrics,
+               std::shared_ptr<const tls_credentials> tls)
+    : server(std::move(contexts), false, std::move(settings), std::move(routes), metrics,
+             std::move(tls)) {}
+
+server::server(std::vector<net::io_context*> contexts, bool strand_per_connection,
+               config::http_listener_settings settings, std::shared_ptr<const router> routes,
+               metrics::registry& metrics, std::shared_ptr<const tls_credentials> tls)
+    : contexts_(std::move(contexts)),
+      strand_per_connection_(strand_per_connection),
       settings_(std::move(settings)),
       routes_(std::move(routes)),
       tls_(std::move(tls)),
-      acceptor_(net::make_strand(context)),
+      acceptor_(net::make_strand(*contexts_.at(0))),
       drain_deadline_(acceptor_.get_executor()),
       requests_total_(metrics.add_counter("gpt_adapter_http_requests_total",
                                           "HTTP requests answered, by method, route and status.",
@@ -148,7 +161,10 @@ void server::start() {
 net::awaitable<void> server::accept_loop() {
   auto self = shared_from_this();
   while (!draining_) {
-    auto [error, socket] = co_await acceptor_.async_accept(net::make_strand(context_), use_tuple);
+    auto& serving = *contexts_[next_context_++ % contexts_.size()];
+    const auto executor = strand_per_connection_ ? net::any_io_executor(net::make_strand(serving))
+                                                 : net::any_io_executor(serving.get_executor());
+    auto [error, socket] = co_await acceptor_.async_accept(executor, use_tuple);
     if (error) {
       if (error == net::error::operation_aborted || draining_) {
         break;
@@ -195,6 +211,24 @@ net::awaitable<void> server::serve_requests(std::shared_ptr<connection> conn, St
   beast::flat_buffer buffer;
   boost::system::error_code ignored;
   const auto remote = conn->socket().remote_endpoint(ignored).address();
+  while (!draining_) {
+    request_parser_type parser;
+    parser.header_limit(static_cast<std::uint32_t>(settings_.header_limit));
+    parser.body_limit(settings_.body_limit);
+    beast::get_lowest_layer(stream).expires_after(settings_.read_timeout);
+    auto [header_error, header_bytes] =
+        co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (!co_await serve_one(*conn, stream, buffer, parser, header_error, remote)) {
+      break;
+    }
+  }
+}
+
+template <typename Stream>
+net::awaitable<bool> server::serve_one(connection& conn, Stream& stream, beast::flat_buffer& buffer,
+                                       request_parser_type& parser,
+                                       boost::system::error_code header_error,
+                                       const net::ip::address& remote) {
   const auto expire_after = [&](std::chrono::milliseconds timeout) {
     beast::get_lowest_layer(stream).expires_after(timeout);
   };
@@ -221,78 +255,70 @@ net::awaitable<void> server::serve_requests(std::shared_ptr<connection> conn, St
   // `partial` holds what the parser got through: the request line and the fields before the
   // failure, or the whole header.
   auto refuse = [&](const request& partial, std::string_view origin, bhttp::status status,
-                    std::string detail) -> net::awaitable<void> {
+                    std::string detail) -> net::awaitable<bool> {
     const auto request_id = request_id_of(partial);
     auto answer = make_problem_response(problem{.status = status, .detail = std::move(detail)}, "",
                                         request_id, partial.version());
     co_await send(answer, origin, request_id, partial.version(), false);
+    co_return false;
   };
 
-  while (!draining_) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(settings_.header_limit));
-    parser.body_limit(settings_.body_limit);
+  if (header_error) {
+    const auto& partial = parser.get();
+    if (header_error == bhttp::error::body_limit) {
+      // The parser checks a declared Content-Length against the limit with the headers, once
+      // it has read them all.
+      co_return co_await refuse(
+          partial, partial[bhttp::field::origin], bhttp::status::payload_too_large,
+          "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
+    }
+    if (header_error == bhttp::error::header_limit) {
+      co_return co_await refuse(
+          partial, unparsed_origin(partial, buffer), bhttp::status::request_header_fields_too_large,
+          "Request headers exceed " + std::to_string(settings_.header_limit) + " bytes.");
+    }
+    if (!is_quiet_disconnect(header_error) &&
+        header_error.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+      co_return co_await refuse(partial, unparsed_origin(partial, buffer),
+                                bhttp::status::bad_request, "The request is not valid HTTP/1.1.");
+    }
+    co_return false;
+  }
+  conn.busy = true;
+  const auto& header = parser.get();
+  if (const auto length = parser.content_length(); length && *length > settings_.body_limit) {
+    co_return co_await refuse(
+        header, header[bhttp::field::origin], bhttp::status::payload_too_large,
+        "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
+  }
+  if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, header.version()};
+    co_await bhttp::async_write(stream, go_on, use_tuple);
+  }
+  if (!parser.is_done()) {
     expire_after(settings_.read_timeout);
-    auto [header_error, header_bytes] =
-        co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-    if (header_error) {
-      const auto& partial = parser.get();
-      if (header_error == bhttp::error::body_limit) {
-        // The parser checks a declared Content-Length against the limit with the headers, once
-        // it has read them all.
-        co_await refuse(partial, partial[bhttp::field::origin], bhttp::status::payload_too_large,
-                        "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
-      } else if (header_error == bhttp::error::header_limit) {
-        co_await refuse(
-            partial, unparsed_origin(partial, buffer),
-            bhttp::status::request_header_fields_too_large,
-            "Request headers exceed " + std::to_string(settings_.header_limit) + " bytes.");
-      } else if (!is_quiet_disconnect(header_error) &&
-                 header_error.category() ==
-                     bhttp::make_error_code(bhttp::error::bad_target).category()) {
-        co_await refuse(partial, unparsed_origin(partial, buffer), bhttp::status::bad_request,
-                        "The request is not valid HTTP/1.1.");
-      }
-      break;
+    auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    if (body_error == bhttp::error::body_limit) {
+      co_return co_await refuse(
+          header, header[bhttp::field::origin], bhttp::status::payload_too_large,
+          "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
     }
-    conn->busy = true;
-    const auto& header = parser.get();
-    if (const auto length = parser.content_length(); length && *length > settings_.body_limit) {
-      co_await refuse(header, header[bhttp::field::origin], bhttp::status::payload_too_large,
-                      "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
-      break;
-    }
-    if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
-      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, header.version()};
-      co_await bhttp::async_write(stream, go_on, use_tuple);
-    }
-    if (!parser.is_done()) {
-      expire_after(settings_.read_timeout);
-      auto [body_error, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-      if (body_error == bhttp::error::body_limit) {
-        co_await refuse(header, header[bhttp::field::origin], bhttp::status::payload_too_large,
-                        "Request body exceeds " + std::to_string(settings_.body_limit) + " bytes.");
-        break;
-      }
-      if (body_error) {
-        break;
-      }
-    }
-    request message = parser.release();
-    const auto request_id = request_id_of(message);
-
-    requests_in_flight_.inc();
-    response answer = co_await dispatch(message, request_id, remote);
-    requests_in_flight_.dec();
-
-    const bool keep_alive = message.keep_alive() && !draining_;
-    const bool written = co_await send(answer, message[bhttp::field::origin], request_id,
-                                       message.version(), keep_alive);
-    conn->busy = false;
-    if (!written || !keep_alive) {
-      break;
+    if (body_error) {
+      co_return false;
     }
   }
+  request message = parser.release();
+  const auto request_id = request_id_of(message);
+
+  requests_in_flight_.inc();
+  response answer = co_await dispatch(message, request_id, remote);
+  requests_in_flight_.dec();
+
+  const bool keep_alive = message.keep_alive() && !draining_;
+  const bool written = co_await send(answer, message[bhttp::field::origin], request_id,
+                                     message.version(), keep_alive);
+  conn.busy = false;
+  co_return written&& keep_alive;
 }
 
 net::awaitable<response> server::dispatch(request& message, const std::string& request_id,
@@ -400,7 +426,7 @@ void server::shutdown(std::chrono::milliseconds deadline, std::function<void()> 
   {
     std::lock_guard lock(connections_mutex_);
     if (connections_.empty()) {
-      net::post(context_, std::move(on_drained));
+      net::post(acceptor_.get_executor(), std::move(on_drained));
       return;
     }
     on_drained_ = std::move(on_drained);

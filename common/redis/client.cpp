@@ -1,7 +1,10 @@
 #include "common/redis/client.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
 #include <iterator>
+#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -10,9 +13,15 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/execution/context.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/logging/logger.hpp"
@@ -22,7 +31,77 @@ namespace gpt_adapter::redis {
 
 using std::chrono::milliseconds;
 
-struct client::link {
+// One reconnecting, pipelined connection. Everything but start(), stop() and execute() runs on
+// strand_; each pending command holds the lane through its timer, the connection's coroutines
+// hold it weakly.
+class client::lane : public std::enable_shared_from_this<lane> {
+ public:
+  lane(boost::asio::any_io_executor executor, const connection_options& options,
+       std::shared_ptr<boost::asio::ssl::context> tls);
+  ~lane();
+  lane(const lane&) = delete;
+  lane& operator=(const lane&) = delete;
+
+  void start();
+  void stop();
+  boost::asio::awaitable<std::vector<reply>> execute(std::vector<std::vector<std::string>> commands,
+                                                     milliseconds timeout);
+  // The context the lane's strand runs on: callers there use this lane.
+  const boost::asio::execution_context& context() const { return context_; }
+  bool connected() const { return connected_.load(); }
+  std::uint64_t reconnects() const { return reconnects_.load(); }
+
+ private:
+  struct operation;
+  // One connection and what is in flight on it.
+  struct link;
+
+  void submit(const std::shared_ptr<operation>& op);
+  void write(const std::shared_ptr<operation>& op);
+  void on_timeout(const std::shared_ptr<operation>& op);
+  static void complete(const std::shared_ptr<operation>& op, std::exception_ptr failure);
+
+  // One connection attempt, then reading its replies until it ends; any failure leads to a
+  // retry after a backoff delay. The coroutines hold the lane weakly.
+  enum class state { idle, connecting, ready, waiting_to_retry, stopped };
+
+  void connect();
+  static boost::asio::awaitable<void> run_connection(std::weak_ptr<lane> weak,
+                                                     std::uint64_t attempt);
+  static boost::asio::awaitable<void> write_out(std::weak_ptr<lane> weak, std::shared_ptr<link> on);
+  void on_connected(const std::shared_ptr<link>& ready);
+  void deliver(link& from, reply answer);
+  // Puts a command nothing of which ran (READONLY, LOADING) back in line for the next
+  // connection, within its own timer.
+  void send_again_later(const std::shared_ptr<operation>& op);
+  void connection_ended(const std::shared_ptr<link>& ended, const std::string& error);
+  void close_connection(std::uint64_t attempt, std::string reason);
+  void attempt_failed(const std::string& error);
+  milliseconds next_reconnect_delay();
+  void shutdown();
+
+  connection_options options_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  const boost::asio::execution_context& context_;
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> reconnects_{0};
+
+  // Owned by strand_.
+  state state_ = state::idle;
+  std::uint64_t attempt_ = 0;  // identifies the current connection attempt in late callbacks
+  std::shared_ptr<link> link_;
+  bool ever_ready_ = false;
+  std::string last_error_;
+  unsigned failed_attempts_ = 0;  // since the last ready connection: the backoff exponent
+  boost::asio::steady_timer reconnect_timer_;
+  std::deque<std::shared_ptr<operation>> waiting_;  // submitted while not ready
+  std::minstd_rand jitter_;
+};
+
+struct client::lane::link {
   std::uint64_t attempt = 0;
   std::shared_ptr<connection> conn;
   struct expected_reply {
@@ -35,7 +114,7 @@ struct client::link {
   std::string close_reason;  // set when we close it: what the commands in flight are told
 };
 
-struct client::operation {
+struct client::lane::operation {
   using handler_type =
       boost::asio::any_completion_handler<void(std::exception_ptr, std::vector<reply>)>;
 
@@ -68,6 +147,14 @@ struct client::operation {
 
 std::shared_ptr<client> client::create(boost::asio::any_io_executor executor,
                                        connection_options options) {
+  return create(std::vector<boost::asio::any_io_executor>{std::move(executor)}, std::move(options));
+}
+
+std::shared_ptr<client> client::create(std::vector<boost::asio::any_io_executor> executors,
+                                       connection_options options) {
+  if (executors.empty()) {
+    throw std::invalid_argument("a redis client needs an executor");
+  }
   if (options.connect_timeout <= milliseconds::zero() ||
       options.command_timeout <= milliseconds::zero()) {
     throw std::invalid_argument("redis connect and command timeouts must be positive");
@@ -77,32 +164,69 @@ std::shared_ptr<client> client::create(boost::asio::any_io_executor executor,
     throw std::invalid_argument(
         "redis reconnect delays must be positive, the maximum no less than the minimum");
   }
-  return std::shared_ptr<client>(new client(std::move(executor), std::move(options)));
+  return std::shared_ptr<client>(new client(std::move(executors), std::move(options)));
 }
 
-client::client(boost::asio::any_io_executor executor, connection_options options)
-    : options_(std::move(options)),
-      tls_(make_tls_context(options_)),
+client::client(std::vector<boost::asio::any_io_executor> executors, connection_options options)
+    : options_(std::move(options)) {
+  const auto tls = make_tls_context(options_);
+  for (auto& executor : executors) {
+    lanes_.push_back(std::make_shared<lane>(std::move(executor), options_, tls));
+  }
+}
+
+client::~client() = default;
+
+void client::start() {
+  for (const auto& each : lanes_) {
+    each->start();
+  }
+}
+
+void client::stop() {
+  for (const auto& each : lanes_) {
+    each->stop();
+  }
+}
+
+bool client::connected() const {
+  return std::all_of(lanes_.begin(), lanes_.end(),
+                     [](const auto& each) { return each->connected(); });
+}
+
+std::uint64_t client::reconnects() const {
+  std::uint64_t total = 0;
+  for (const auto& each : lanes_) {
+    total += each->reconnects();
+  }
+  return total;
+}
+
+client::lane::lane(boost::asio::any_io_executor executor, const connection_options& options,
+                   std::shared_ptr<boost::asio::ssl::context> tls)
+    : options_(options),
+      tls_(std::move(tls)),
       strand_(boost::asio::make_strand(std::move(executor))),
+      context_(boost::asio::query(strand_, boost::asio::execution::context)),
       reconnect_timer_(strand_),
       jitter_(std::random_device{}()) {}
 
-// Pending commands keep the client alive through their timers, so none are left here. The
-// connection's coroutine hold the client weakly: closing the socket ends them.
-client::~client() {
+// Pending commands keep the lane alive through their timers, so none are left here. The
+// connection's coroutines hold it weakly: closing the socket ends them.
+client::lane::~lane() {
   if (link_ && link_->conn) {
     link_->conn->close();
   }
 }
 
-void client::start() {
+void client::lane::start() {
   if (stopped_.load() || started_.exchange(true)) {
     return;
   }
   boost::asio::post(strand_, [self = shared_from_this()] { self->connect(); });
 }
 
-void client::stop() {
+void client::lane::stop() {
   if (stopped_.exchange(true)) {
     return;
   }
@@ -183,6 +307,20 @@ boost::asio::awaitable<void> client::wait_for_replicas() {
 
 boost::asio::awaitable<std::vector<reply>> client::execute(
     std::vector<std::vector<std::string>> commands, milliseconds timeout) {
+  const auto caller = co_await boost::asio::this_coro::executor;
+  const auto& where = boost::asio::query(caller, boost::asio::execution::context);
+  auto* chosen = lanes_.front().get();
+  for (const auto& each : lanes_) {
+    if (&each->context() == &where) {
+      chosen = each.get();
+      break;
+    }
+  }
+  co_return co_await chosen->execute(std::move(commands), timeout);
+}
+
+boost::asio::awaitable<std::vector<reply>> client::lane::execute(
+    std::vector<std::vector<std::string>> commands, milliseconds timeout) {
   if (timeout <= milliseconds::zero()) {
     throw std::invalid_argument("redis command timeout must be positive");
   }
@@ -203,7 +341,7 @@ boost::asio::awaitable<std::vector<reply>> client::execute(
   co_return replies;
 }
 
-void client::submit(const std::shared_ptr<operation>& op) {
+void client::lane::submit(const std::shared_ptr<operation>& op) {
   if (stopped_.load()) {
     complete(op, std::make_exception_ptr(error("redis client stopped")));
     return;
@@ -221,7 +359,7 @@ void client::submit(const std::shared_ptr<operation>& op) {
   }
 }
 
-void client::write(const std::shared_ptr<operation>& op) {
+void client::lane::write(const std::shared_ptr<operation>& op) {
   op->attempt = attempt_;
   for (std::size_t i = 0; i < op->commands.size(); ++i) {
     append_command(link_->outgoing, op->commands[i]);
@@ -233,8 +371,8 @@ void client::write(const std::shared_ptr<operation>& op) {
   }
 }
 
-boost::asio::awaitable<void> client::write_out(std::weak_ptr<client> weak,
-                                               std::shared_ptr<link> on) {
+boost::asio::awaitable<void> client::lane::write_out(std::weak_ptr<lane> weak,
+                                                     std::shared_ptr<link> on) {
   std::string sending;
   while (!on->outgoing.empty()) {
     sending.clear();
@@ -251,7 +389,7 @@ boost::asio::awaitable<void> client::write_out(std::weak_ptr<client> weak,
   on->writing = false;
 }
 
-void client::complete(const std::shared_ptr<operation>& op, std::exception_ptr failure) {
+void client::lane::complete(const std::shared_ptr<operation>& op, std::exception_ptr failure) {
   if (op->done) {
     return;
   }
@@ -265,7 +403,7 @@ void client::complete(const std::shared_ptr<operation>& op, std::exception_ptr f
   });
 }
 
-void client::on_timeout(const std::shared_ptr<operation>& op) {
+void client::lane::on_timeout(const std::shared_ptr<operation>& op) {
   if (op->done) {
     return;
   }
@@ -292,7 +430,7 @@ void client::on_timeout(const std::shared_ptr<operation>& op) {
   }
 }
 
-void client::connect() {
+void client::lane::connect() {
   if (stopped_.load()) {
     return;
   }
@@ -301,8 +439,8 @@ void client::connect() {
   boost::asio::co_spawn(strand_, run_connection(weak_from_this(), attempt), boost::asio::detached);
 }
 
-boost::asio::awaitable<void> client::run_connection(std::weak_ptr<client> weak,
-                                                    std::uint64_t attempt) {
+boost::asio::awaitable<void> client::lane::run_connection(std::weak_ptr<lane> weak,
+                                                          std::uint64_t attempt) {
   auto on = std::make_shared<link>();
   on->attempt = attempt;
   try {
@@ -351,7 +489,7 @@ boost::asio::awaitable<void> client::run_connection(std::weak_ptr<client> weak,
   }
 }
 
-void client::on_connected(const std::shared_ptr<link>& ready) {
+void client::lane::on_connected(const std::shared_ptr<link>& ready) {
   link_ = ready;
   state_ = state::ready;
   connected_ = true;
@@ -374,7 +512,7 @@ void client::on_connected(const std::shared_ptr<link>& ready) {
   }
 }
 
-void client::deliver(link& from, reply answer) {
+void client::lane::deliver(link& from, reply answer) {
   if (from.in_flight.empty()) {
     close_connection(from.attempt, "redis sent a reply nobody asked for");
     return;
@@ -404,7 +542,7 @@ void client::deliver(link& from, reply answer) {
   complete(op, nullptr);
 }
 
-void client::send_again_later(const std::shared_ptr<operation>& op) {
+void client::lane::send_again_later(const std::shared_ptr<operation>& op) {
   op->send_again = false;
   op->received = 0;
   op->attempt = 0;
@@ -412,7 +550,8 @@ void client::send_again_later(const std::shared_ptr<operation>& op) {
   waiting_.push_back(op);
 }
 
-void client::connection_ended(const std::shared_ptr<link>& ended, const std::string& error_text) {
+void client::lane::connection_ended(const std::shared_ptr<link>& ended,
+                                    const std::string& error_text) {
   for (const auto& expected : std::exchange(ended->in_flight, {})) {
     const auto& op = expected.op;
     // The rest of a command already going out again stays with it.
@@ -437,7 +576,7 @@ void client::connection_ended(const std::shared_ptr<link>& ended, const std::str
   }
 }
 
-void client::close_connection(std::uint64_t attempt, std::string reason) {
+void client::lane::close_connection(std::uint64_t attempt, std::string reason) {
   if (!link_ || link_->attempt != attempt || !link_->conn) {
     return;
   }
@@ -451,7 +590,7 @@ void client::close_connection(std::uint64_t attempt, std::string reason) {
   }
 }
 
-void client::attempt_failed(const std::string& error_text) {
+void client::lane::attempt_failed(const std::string& error_text) {
   const bool was_ready = state_ == state::ready;
   connected_ = false;
   last_error_ = error_text;
@@ -474,7 +613,7 @@ void client::attempt_failed(const std::string& error_text) {
   });
 }
 
-milliseconds client::next_reconnect_delay() {
+milliseconds client::lane::next_reconnect_delay() {
   // min * 2^failures, capped, with "equal jitter": a random point in the upper half, so that
   // many clients losing the same server do not come back in lockstep.
   const auto exponent = std::min(failed_attempts_++, 20U);
@@ -484,7 +623,7 @@ milliseconds client::next_reconnect_delay() {
   return milliseconds(pick(jitter_));
 }
 
-void client::shutdown() {
+void client::lane::shutdown() {
   state_ = state::stopped;
   connected_ = false;
   reconnect_timer_.cancel();

@@ -21,7 +21,9 @@ struct dependencies {
   void stop();
 };
 
-dependencies start_dependencies(boost::asio::any_io_executor executor,
+// The pool runs on the first executor; the Redis client has a connection on each (one per I/O
+// context of the process).
+dependencies start_dependencies(std::vector<boost::asio::any_io_executor> executors,
                                 const config::common_settings& settings);
 
 // Readiness probes for both: `SELECT 1` on the pool and `PING` on the Redis client.

@@ -1,5 +1,6 @@
 #include "common/service/http_service.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -28,18 +30,28 @@ namespace {
 // a supervisor must never wait on us forever.
 constexpr std::chrono::seconds dependency_stop_grace{2};
 
-// A thread outside the io_context (a timer inside it would itself be pending work).
+std::vector<std::unique_ptr<boost::asio::io_context>> make_contexts(std::size_t threads) {
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i) {
+    contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+  }
+  return contexts;
+}
+
+// A thread outside the io_contexts (a timer inside one would itself be pending work).
 class stop_watchdog {
  public:
-  explicit stop_watchdog(boost::asio::io_context& context)
-      : thread_([this, &context] {
+  explicit stop_watchdog(std::vector<boost::asio::io_context*> contexts)
+      : thread_([this, contexts] {
           std::unique_lock lock(mutex_);
           changed_.wait(lock, [this] { return finished_ || deadline_; });
           if (finished_ || changed_.wait_until(lock, *deadline_, [this] { return finished_; })) {
             return;
           }
           logging::warn("work still pending after the dependencies stopped; stopping anyway");
-          context.stop();
+          for (auto* context : contexts) {
+            context->stop();
+          }
         }) {}
   ~stop_watchdog() { finish(); }
 
@@ -74,10 +86,15 @@ http_service::http_service(std::string name, config::common_settings common,
     : name_(std::move(name)),
       common_(std::move(common)),
       listener_(std::move(listener)),
-      context_(static_cast<int>(listener_.threads)),
+      contexts_(make_contexts(listener_.threads)),
+      context_(*contexts_.front()),
       tls_(listener_.tls ? std::make_shared<http::tls_credentials>(*listener_.tls) : nullptr) {
   metrics::register_process_metrics(metrics_);
-  dependencies_ = start_dependencies(context_.get_executor(), common_);
+  std::vector<boost::asio::any_io_executor> executors;
+  for (const auto& each : contexts_) {
+    executors.push_back(each->get_executor());
+  }
+  dependencies_ = start_dependencies(std::move(executors), common_);
   readiness_checks_ = readiness_checks(dependencies_);
   // Asked as a probe too, so that a readiness answer right after start-up does not depend on
   // whether the background check has run yet.
@@ -89,6 +106,14 @@ http_service::http_service(std::string name, config::common_settings common,
          const bool acceptable = co_await check_database_role_once();
          co_return acceptable;
        }});
+}
+
+std::vector<boost::asio::io_context*> http_service::contexts() const {
+  std::vector<boost::asio::io_context*> all;
+  for (const auto& each : contexts_) {
+    all.push_back(each.get());
+  }
+  return all;
 }
 
 boost::asio::awaitable<bool> http_service::check_database_role_once() {
@@ -156,7 +181,7 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
                                      .check_timeout = common_.readiness_check_timeout,
                                      .shutting_down = shutting_down_,
                                      .metrics = &metrics_});
-  auto server = std::make_shared<http::server>(context_, listener_, routes_, metrics_, tls_);
+  auto server = std::make_shared<http::server>(contexts(), listener_, routes_, metrics_, tls_);
   server->start();
 
   // SIGHUP: read the certificate files again (after a renewal); open connections keep theirs.
@@ -181,7 +206,16 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
   }
 
   boost::asio::steady_timer readiness_delay(context_);
-  stop_watchdog watchdog(context_);
+  stop_watchdog watchdog(contexts());
+  // The other contexts have no work of their own between connections: they run until the
+  // dependencies have stopped.
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      keep_running;
+  for (const auto& each : contexts_) {
+    if (each.get() != &context_) {
+      keep_running.push_back(boost::asio::make_work_guard(*each));
+    }
+  }
   stop_signals signals(context_, [&](int signal_number) {
     // Readiness fails first so load balancers stop sending traffic, then the drain begins.
     shutting_down_->store(true);
@@ -202,6 +236,9 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
           boost::system::error_code ignored;
           reload_signal.cancel(ignored);
           role_check_retry_.cancel();
+          for (auto& guard : keep_running) {
+            guard.reset();
+          }
           watchdog.arm(dependency_stop_grace);
         });
       });
@@ -218,7 +255,7 @@ int http_service::run(std::chrono::steady_clock::time_point started) {
                                     std::chrono::steady_clock::now() - started)
                                     .count()}});
   boost::asio::co_spawn(context_, check_database_role(), boost::asio::detached);
-  run_threads(context_, listener_.threads);
+  run_each_on_a_thread(contexts());
   watchdog.finish();
   logging::info(name_ + " stopped");
   return exit_status_;

@@ -19,9 +19,9 @@
 
 namespace gpt_adapter::service {
 
-// The frame both daemons run in: an io_context, a metrics registry with the process metrics,
-// PostgreSQL and Redis started in the background, a router that already serves /health,
-// /health/ready and /metrics, and the shutdown sequence (readiness fails first, then the
+// The frame both daemons run in: an io_context per thread (WORKERS), a metrics registry with the
+// process metrics, PostgreSQL and Redis started in the background, a router that already serves
+// /health, /health/ready and /metrics, and the shutdown sequence (readiness fails first, then the
 // listener drains within the deadline, then the stop hooks run, then the dependencies stop and
 // the process exits 0).
 // When the listener has TLS settings, the credentials are loaded at construction (a bad file
@@ -31,7 +31,11 @@ class http_service {
   http_service(std::string name, config::common_settings common,
                config::http_listener_settings listener);
 
+  // The first I/O context: where the dependencies' pool and background work run.
   boost::asio::io_context& context() { return context_; }
+  // Every I/O context, each run by one thread; HTTP connections and the Redis client's
+  // connections are spread over them, so a request stays on one thread.
+  std::vector<boost::asio::io_context*> contexts() const;
   metrics::registry& metrics() { return metrics_; }
   service::dependencies& dependencies() { return dependencies_; }
   http::router& routes() { return *routes_; }
@@ -67,7 +71,8 @@ class http_service {
   std::string name_;
   config::common_settings common_;
   config::http_listener_settings listener_;
-  boost::asio::io_context context_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  boost::asio::io_context& context_;  // the first
   metrics::registry metrics_;
   service::dependencies dependencies_;
   std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);

@@ -30,6 +30,14 @@ void run_threads(boost::asio::io_context& context, std::size_t threads) {
   context.run();
 }
 
+void run_each_on_a_thread(const std::vector<boost::asio::io_context*>& contexts) {
+  std::vector<std::jthread> pool;
+  for (std::size_t i = 1; i < contexts.size(); ++i) {
+    pool.emplace_back([context = contexts[i]] { context->run(); });
+  }
+  contexts.front()->run();
+}
+
 stop_signals::stop_signals(boost::asio::io_context& context, std::function<void(int)> on_signal)
     : signals_(context, SIGTERM, SIGINT), on_signal_(std::move(on_signal)) {
   wait();

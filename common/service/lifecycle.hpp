@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -19,6 +20,9 @@ int guarded_main(std::string_view program, const std::function<int()>& body);
 // Runs the context on `threads` threads (the calling one included) until it runs out of work
 // or is stopped.
 void run_threads(boost::asio::io_context& context, std::size_t threads);
+// Runs each context on a thread of its own (the first on the calling one) until each has run
+// out of work or is stopped.
+void run_each_on_a_thread(const std::vector<boost::asio::io_context*>& contexts);
 
 // Calls `on_signal` once, on the first SIGTERM or SIGINT; a second one is logged and ignored
 // so that a drain is not cut short by an impatient supervisor's repeated signal.

@@ -214,7 +214,7 @@ TEST_CASE("memory API: /openapi.json lists exactly the protected routes and impo
     common.database.pool_min = 0;
     common.database.pool_max = 1;
     common.redis.connection = redis::parse_url(stack.redis.url());
-    auto dependencies = service::start_dependencies(io.context().get_executor(), common);
+    auto dependencies = service::start_dependencies({io.context().get_executor()}, common);
     const auto authorization = api::request_auth::request_authorization::create(
         io.context().get_executor(), {}, keys, token_settings, dependencies,
         redis::parse_url(stack.redis.url()), registry);

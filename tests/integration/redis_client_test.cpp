@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -296,6 +297,34 @@ TEST_CASE("redis client: 200 concurrent coroutines on a 4-thread io_context",
   CHECK(all_on_own_strand);
   CHECK(redis.command({"GET", "total"}).as_string() == std::to_string(coroutines * rounds));
   CHECK(redis.client->reconnects() == 0);
+}
+
+TEST_CASE("redis client: one connection per context, each caller's commands on its own",
+          "[integration][redis]") {
+  redis_server server;
+  io_threads first(1);
+  io_threads second(1);
+  auto client =
+      redis::client::create(std::vector<net::any_io_executor>{first.context().get_executor(),
+                                                              second.context().get_executor()},
+                            options_for(server));
+  client->start();
+  REQUIRE(wait_until([&] { return client->connected(); }, 10s));
+
+  auto connection_id = [client]() -> net::awaitable<long long> {
+    const auto answer = co_await client->command("CLIENT", "ID");
+    co_return answer.as_integer();
+  };
+  const auto first_id = first.run(connection_id());
+  const auto second_id = second.run(connection_id());
+  CHECK(first.run(connection_id()) == first_id);
+  CHECK(second.run(connection_id()) == second_id);
+  CHECK(first_id != second_id);
+
+  // A caller on neither context is served by the first one's connection.
+  io_threads elsewhere(1);
+  CHECK(elsewhere.run(connection_id()) == first_id);
+  client->stop();
 }
 
 TEST_CASE("redis client: a command times out and the client recovers", "[integration][redis]") {

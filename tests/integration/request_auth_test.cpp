@@ -493,7 +493,7 @@ TEST_CASE("request auth: scopes, the rate limit and handler errors behind protec
   common.database.pool_min = 1;
   common.database.pool_max = 2;
   common.redis.connection = redis::parse_url(stack.redis.url());
-  auto dependencies = service::start_dependencies(io.context().get_executor(), common);
+  auto dependencies = service::start_dependencies({io.context().get_executor()}, common);
   const auto authorization = api::request_auth::request_authorization::create(
       io.context().get_executor(), {}, keys, token_settings, dependencies,
       redis::parse_url(stack.redis.url()), registry);
