@@ -358,7 +358,8 @@ TEST_CASE("worker delays jobs while the circuit is open without burning attempts
                                     {"JOB_RETRY_BASE_DELAY_MS", "20"},
                                     {"MEMORY_BANK_BREAKER_FAILURES", "1"},
                                     {"MEMORY_BANK_BREAKER_OPEN_MS", "1500"}});
-  CHECK(http_get(worker->port(), "/health/ready").status == 200);
+  // Ready once every I/O thread's Redis connection is up, which follows /health by a moment.
+  CHECK(wait_until([&] { return http_get(worker->port(), "/health/ready").status == 200; }, 10s));
   stack.enqueue("req-breaker");
   // While the circuit is open the worker reports itself not ready, naming the Memory Bank.
   http_reply not_ready;
