@@ -16,15 +16,23 @@ inline std::string mcp_resource(std::string_view public_base_url) {
   return std::string(public_base_url) + std::string(mcp_path);
 }
 
-// The metadata's path-suffixed URL (RFC 9728 §3.1), the one the 401 challenges name.
-inline std::string resource_metadata_url(std::string_view public_base_url) {
-  const auto scheme_end = public_base_url.find("://");
-  const auto path_start = public_base_url.find('/', scheme_end + 3);
-  const auto origin = public_base_url.substr(0, path_start);
-  const auto base_path = path_start == std::string_view::npos ? std::string_view()
-                                                              : public_base_url.substr(path_start);
-  return std::string(origin) + std::string(resource_metadata_path) + std::string(base_path) +
+// scheme://host[:port] of an absolute URL: what comes before its path.
+inline std::string_view origin_of(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  return url.substr(0, url.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3));
+}
+
+// The metadata's path on this server for the MCP endpoint under `public_base_url` (RFC 9728
+// §3.1: inserted between the origin and the resource's path).
+inline std::string resource_metadata_suffixed_path(std::string_view public_base_url) {
+  return std::string(resource_metadata_path) +
+         std::string(public_base_url.substr(origin_of(public_base_url).size())) +
          std::string(mcp_path);
+}
+
+// That metadata's URL, the one the 401 challenges name.
+inline std::string resource_metadata_url(std::string_view public_base_url) {
+  return std::string(origin_of(public_base_url)) + resource_metadata_suffixed_path(public_base_url);
 }
 
 }  // namespace gpt_adapter::api::mcp

@@ -10,6 +10,7 @@
 #include "api/memory/memory_api_docs.hpp"
 #include "common/auth/scopes.hpp"
 #include "common/http/cors.hpp"
+#include "common/http/media_type.hpp"
 
 namespace gpt_adapter::api::mcp {
 namespace {
@@ -34,11 +35,6 @@ struct mcp_state {
       http::problem{.status = status, .detail = std::move(detail), .headers = std::move(headers)});
 }
 
-std::string origin_of(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  return std::string(url.substr(0, url.find('/', scheme_end == url.npos ? 0 : scheme_end + 3)));
-}
-
 std::optional<std::string> header(const http::request& message, std::string_view name) {
   const auto found = message.find(name);
   if (found == message.end()) {
@@ -61,8 +57,7 @@ void check_transport(const mcp_state& state, const http::request& message) {
     refuse(bhttp::status::forbidden,
            "This Origin may not use the MCP endpoint (see CORS_ALLOWED_ORIGINS).");
   }
-  const auto content_type = message[bhttp::field::content_type];
-  if (content_type.substr(0, content_type.find(';')) != "application/json") {
+  if (!http::is_json_media_type(message[bhttp::field::content_type])) {
     refuse(bhttp::status::unsupported_media_type,
            "Send the JSON-RPC message as application/json (Content-Type: application/json).");
   }
@@ -170,7 +165,7 @@ void add_mcp_routes(request_auth::request_authorization& authorization, http::ro
                 .server = {.name = "gpt-adapter",
                            .version = settings.version,
                            .instructions = document.description},
-                .public_origin = origin_of(settings.public_base_url),
+                .public_origin = std::string(origin_of(settings.public_base_url)),
                 .door = {.name = "mcp",
                          .audience = mcp_resource(settings.public_base_url),
                          .resource_metadata = resource_metadata_url(settings.public_base_url)}});
@@ -205,8 +200,8 @@ void add_mcp_routes(request_auth::request_authorization& authorization, http::ro
     answer.prepare_payload();
     co_return answer;
   };
-  const auto suffixed = resource_metadata_url(settings.public_base_url);
-  routes.add(http::verb::get, suffixed.substr(origin_of(suffixed).size()), serve_metadata);
+  routes.add(http::verb::get, resource_metadata_suffixed_path(settings.public_base_url),
+             serve_metadata);
   routes.add(http::verb::get, std::string(resource_metadata_path), serve_metadata);
 }
 

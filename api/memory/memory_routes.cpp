@@ -17,6 +17,7 @@
 #include "api/memory/memory_requests.hpp"
 #include "api/memory/response_budget.hpp"
 #include "common/audit/keys.hpp"
+#include "common/http/media_type.hpp"
 #include "common/http/request_id.hpp"
 #include "common/logging/logger.hpp"
 #include "common/memory_bank/operations.hpp"
@@ -103,30 +104,10 @@ http::response json_response(bhttp::status status, const http::request_context& 
          {}, json::object{{"errors", std::move(listed)}});
 }
 
-bool is_json_media_type(std::string_view content_type) {
-  const auto end = content_type.find(';');
-  auto media = content_type.substr(0, end);
-  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) {
-    media.remove_suffix(1);
-  }
-  constexpr std::string_view expected = "application/json";
-  if (media.size() != expected.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < media.size(); ++i) {
-    const auto lower =
-        static_cast<char>(media[i] >= 'A' && media[i] <= 'Z' ? media[i] + 32 : media[i]);
-    if (lower != expected[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The request body as JSON: 415 unless it is declared application/json, 400 unless it parses.
 json::value json_body(const http::request_context& context) {
   const auto content_type = context.message[bhttp::field::content_type];
-  if (!is_json_media_type(content_type)) {
+  if (!http::is_json_media_type(content_type)) {
     refuse(bhttp::status::unsupported_media_type,
            "Send the body as application/json (Content-Type: application/json).");
   }

@@ -5,6 +5,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "api/memory/memory_requests.hpp"
 #include "common/auth/redirect_uri.hpp"
 
 namespace gpt_adapter::api::oauth {
@@ -39,12 +40,6 @@ bool all_within(const std::vector<std::string>& values,
   });
 }
 
-std::size_t code_points(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
-  }));
-}
-
 }  // namespace
 
 auth::value_or_error<client_metadata, registration_error> parse_client_metadata(
@@ -75,7 +70,7 @@ auth::value_or_error<client_metadata, registration_error> parse_client_metadata(
 
   if (const auto* name = document.if_contains("client_name")) {
     if (!name->is_string() || name->as_string().empty() ||
-        code_points(name->as_string()) > max_client_name_chars) {
+        memory::count_code_points(name->as_string()) > max_client_name_chars) {
       return invalid_metadata("client_name must be a string of 1 to 100 characters");
     }
     metadata.client_name = std::string(name->as_string());

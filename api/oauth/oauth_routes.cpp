@@ -24,6 +24,7 @@
 #include "common/auth/scopes.hpp"
 #include "common/auth/secret_hash.hpp"
 #include "common/auth/token_endpoint_request.hpp"
+#include "common/http/media_type.hpp"
 #include "common/logging/logger.hpp"
 #include "common/text/percent_encoding.hpp"
 #include "common/text/uuid.hpp"
@@ -1095,7 +1096,7 @@ asio::awaitable<http::response> authorization_server::register_client(
   const auto document = json::parse(context.message.body(), parse_error);
   std::optional<auth::value_or_error<client_metadata, registration_error>> metadata;
   if (parse_error || !document.is_object() ||
-      header_value(context, bhttp::field::content_type).substr(0, 16) != "application/json") {
+      !http::is_json_media_type(header_value(context, bhttp::field::content_type))) {
     metadata.emplace(registration_error{
         "invalid_client_metadata", "send the client metadata as a JSON object (application/json)"});
   } else {

@@ -8,6 +8,7 @@
 
 #include "tests/support/access_tokens.hpp"
 #include "tests/support/memory_stack.hpp"
+#include "tests/support/node_checks.hpp"
 #include "tests/support/oauth_browser.hpp"
 #include "tests/support/process.hpp"
 
@@ -61,16 +62,7 @@ TEST_CASE(
   const auto output = client.output();
   INFO(output);
 
-  std::map<std::string, bool> checks;
-  std::istringstream lines(output);
-  for (std::string line; std::getline(lines, line);) {
-    boost::system::error_code error;
-    const auto value = json::parse(line, error);
-    if (!error && value.is_object() && value.as_object().contains("check")) {
-      checks[std::string(value.as_object().at("check").as_string())] =
-          value.as_object().at("ok").as_bool();
-    }
-  }
+  auto checks = node_check_results(output);
   for (const auto* name :
        {"discovers the authorization server from a 401, registers itself and signs in with PKCE "
         "and resource",

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/api_stack.hpp"
+#include "tests/support/node_checks.hpp"
 #include "tests/support/oauth_browser.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_keys.hpp"
@@ -63,16 +64,7 @@ TEST_CASE(
   INFO(output);
 
   // Every check the script makes, by name, must have run and passed.
-  std::map<std::string, bool> checks;
-  std::istringstream lines(output);
-  for (std::string line; std::getline(lines, line);) {
-    boost::system::error_code error;
-    const auto value = json::parse(line, error);
-    if (!error && value.is_object() && value.as_object().contains("check")) {
-      checks[std::string(value.as_object().at("check").as_string())] =
-          value.as_object().at("ok").as_bool();
-    }
-  }
+  auto checks = node_check_results(output);
   for (const auto* name :
        {"discovery", "client_credentials client_secret_basic",
         "client_credentials client_secret_post", "client_credentials with a wrong secret",
